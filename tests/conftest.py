@@ -1,0 +1,25 @@
+"""Shared test fixtures: real data locations, with a clear skip when a dataset is absent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO = Path(__file__).resolve().parents[1]
+CAMVID = Path(os.environ.get("ZEROSEG_CAMVID", REPO.parent / "shared" / "data" / "camvid"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _threads() -> None:
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+@pytest.fixture(scope="session")
+def camvid_root() -> Path:
+    """The CamVid folder (SegNet layout); tests that need it skip with the reason when absent."""
+    if not (CAMVID / "train.txt").is_file():
+        pytest.skip(f"CamVid not found at {CAMVID} (set ZEROSEG_CAMVID to the SegNet-layout folder)")
+    return CAMVID

@@ -1,0 +1,5 @@
+import sys
+
+from zeroseg.cli.main import main
+
+sys.exit(main())

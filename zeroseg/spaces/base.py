@@ -1,0 +1,95 @@
+"""The segmenter search-space protocol and its registry.
+
+A space is a registered class; its genotypes are frozen, hashable values with a compact text
+encoding. Everything the engine, the scorers and the trainer need goes through this protocol, so
+no caller ever reaches into one space's internals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from zeroseg.registry import Registry
+
+SPACES: Registry[type] = Registry("space", ("zeroseg.spaces.catalog",))
+
+
+class InvalidGenotype(ValueError):
+    """A genotype that breaks its space's rules; the message says which rule and where."""
+
+
+@dataclass(frozen=True)
+class Cost:
+    """Size and compute of one network at one input size.
+
+    flops: torch.utils.flop_counter count of one forward pass at batch 1 (FLOPs = 2 × MACs);
+    macs = flops / 2 (papers that say "FLOPs" often mean MACs: say which when comparing).
+    act_mb: memory of all intermediate activations of one forward pass at batch 1, fp32, in MB.
+    """
+
+    params: int
+    flops: int
+    act_mb: float
+
+    @property
+    def macs(self) -> int:
+        return self.flops // 2
+
+
+class SearchSpace:
+    """Base class of every space. Subclasses set ``name``/``description`` and implement the rest."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    paper: ClassVar[str] = ""
+
+    def sample(self, rng: np.random.Generator) -> Any:
+        raise NotImplementedError
+
+    def mutate(self, g: Any, rng: np.random.Generator) -> Any:
+        raise NotImplementedError
+
+    def crossover(self, a: Any, b: Any, rng: np.random.Generator) -> Any:
+        raise NotImplementedError
+
+    def validate(self, g: Any) -> None:
+        """Raise ``InvalidGenotype`` naming the broken rule; return None when valid."""
+        raise NotImplementedError
+
+    def encode(self, g: Any) -> str:
+        """Compact, canonical text (equal genotypes ⇔ equal text)."""
+        raise NotImplementedError
+
+    def decode(self, text: str) -> Any:
+        """Inverse of ``encode``; validates and raises ``InvalidGenotype`` on bad text."""
+        raise NotImplementedError
+
+    def build(self, g: Any, num_classes: int) -> torch.nn.Module:
+        """A network returning logits at input resolution for any input of at least 64×64."""
+        raise NotImplementedError
+
+    def cost(self, g: Any, input_size: tuple[int, int], num_classes: int = 19) -> Cost:
+        from zeroseg.spaces.cost import measure_cost
+
+        return measure_cost(self.build(g, num_classes), input_size)
+
+
+def register_space(cls: type) -> type:
+    """Class decorator: ``@register_space`` on a ``SearchSpace`` subclass with a ``name``."""
+    return SPACES.register(cls.name, description=cls.description, paper=cls.paper)(cls)
+
+
+def list_spaces() -> list[str]:
+    return SPACES.list()
+
+
+def get_space(name: str) -> type:
+    return SPACES.get(name)
+
+
+def create_space(name: str, **kwargs: Any) -> SearchSpace:
+    return SPACES.create(name, **kwargs)

@@ -1,0 +1,1 @@
+"""One module per search space, each registered with ``@register_space``."""
