@@ -1,0 +1,97 @@
+"""The registry of DSL primitives (SasWOT §Primitive operations) and terminals.
+
+Each primitive is one function registered with its type signatures; polymorphic ops list one
+signature per operand type and the DEAP bridge makes one DEAP primitive per signature. Contract
+keys: ``sigs`` (signatures), ``kind`` ("terminal", "op", "aggregate"), ``sketch`` (the function takes
+``sc=(row_scale, col_scale)``: full/kept along each axis of its first operand, so sums estimate
+the unsketched tensor), ``safe`` (finite inputs always give finite outputs: no check needed),
+``commutative`` and ``idempotent`` (used by the canonical form).
+
+Ops are batched over a leading axis of B layers that share shapes (net-level values have B = 1):
+matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals take one
+``LayerStats`` (or the ``NetStats``) and return one unbatched value; the evaluator stacks them.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from zeroseg.registry import Entry, Registry
+
+from ..types import ProxyTypeError, Signature, type_name
+
+PRIMITIVES: Registry[Callable] = Registry("dsl primitive", ("zeroseg.dsl.primitives",))
+
+
+def primitive(
+    name: str,
+    sigs: tuple[Signature, ...],
+    kind: str = "op",
+    sketch: bool = False,
+    safe: bool = False,
+    commutative: bool = False,
+    idempotent: bool = False,
+) -> Callable[[Callable], Callable]:
+    """Register ``fn`` as primitive ``name`` with its signatures and contract."""
+    arities = {len(a) for a, _ in sigs}
+    assert len(arities) == 1, f"{name}: all signatures need one arity"
+    return PRIMITIVES.register(
+        name, sigs=tuple(sigs), arity=arities.pop(), kind=kind, sketch=sketch, safe=safe,
+        commutative=commutative, idempotent=idempotent,
+    )
+
+
+def list_primitives(**where) -> list[str]:
+    return PRIMITIVES.list(**where)
+
+
+def get_primitive(name: str) -> Entry[Callable]:
+    """The registry entry (``.obj`` is the function, contract as attributes); unknown → UnknownUnitError."""
+    return PRIMITIVES.entry(name)
+
+
+def result_type(name: str, args: tuple[type, ...]) -> type:
+    """The result type of ``name`` applied to operands of types ``args``, or ProxyTypeError."""
+    ret = signature_table().get((name, args))
+    if ret is not None:
+        return ret
+    get_primitive(name)  # unknown name → UnknownUnitError listing the known ones
+    shown = ", ".join(map(type_name, args))
+    raise ProxyTypeError(f"{name} has no signature for ({shown}); it accepts {describe(name)}")
+
+
+def describe(name: str) -> str:
+    """Human-readable list of ``name``'s signatures, e.g. "(Wt, Wt)->Wt, (At, At)->At"."""
+    return ", ".join(
+        f"({', '.join(map(type_name, a))})->{type_name(r)}" for a, r in get_primitive(name).sigs
+    )
+
+
+class Invalid(Exception):
+    """A value the maths does not define (e.g. a singular slogdet); ``index``: which batch entry."""
+
+    def __init__(self, reason: str, index: int | None = None) -> None:
+        self.reason, self.index = reason, index
+        super().__init__(reason)
+
+
+def per_entry(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Reshape a ``(B,)`` per-entry tensor so it broadcasts against the batched value ``x``."""
+    return s.view(-1, *([1] * (x.dim() - 1)))
+
+
+MAT = (-2, -1)  # the matrix axes of a batched value
+Scales = tuple[torch.Tensor, torch.Tensor]  # (full/kept rows, full/kept columns), each (B,)
+
+
+_TABLE: dict[tuple[str, tuple[type, ...]], type] = {}
+
+
+def signature_table() -> dict[tuple[str, tuple[type, ...]], type]:
+    """``(op, argument types) -> result type`` for every registered signature (built once)."""
+    if not _TABLE:
+        for e in PRIMITIVES.entries():
+            _TABLE.update({(e.name, a): r for a, r in e.sigs})
+    return _TABLE
