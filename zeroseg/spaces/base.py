@@ -73,9 +73,20 @@ class SearchSpace:
         raise NotImplementedError
 
     def cost(self, g: Any, input_size: tuple[int, int], num_classes: int = 19) -> Cost:
+        """Params, FLOPs (2 × MACs) and activation MiB at batch 1, counted on the meta device."""
         from zeroseg.spaces.cost import measure_cost
 
-        return measure_cost(self.build(g, num_classes), input_size)
+        with torch.device("meta"):
+            net = self.build(g, num_classes)
+        return measure_cost(net, input_size, device="meta")
+
+    def published(self) -> dict[str, Any]:
+        """Named genotypes printed in the space's paper (fixtures for size checks); none by default."""
+        return {}
+
+    def describe(self) -> str:
+        """Multi-line human description for ``zeroseg spaces show`` (subclasses add their choices)."""
+        return f"{self.name}: {self.description}\npaper: {self.paper}"
 
 
 def register_space(cls: type) -> type:
