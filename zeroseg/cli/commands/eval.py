@@ -1,0 +1,72 @@
+"""``zeroseg eval``: mIoU / per-class IoU / pixel accuracy, FPS and a prediction panel of a checkpoint."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+
+
+from zeroseg.cli import add_device_arg, command
+from zeroseg.cli.commands.train import add_data_args, make_dataset
+
+
+@command("eval", help="evaluate a trained checkpoint: mIoU, pixel accuracy, FPS, PNG panel")
+class Eval:
+    @staticmethod
+    def add_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--checkpoint", required=True, help="checkpoint file or training --out folder")
+        p.add_argument("--split", default="val", help="split to evaluate (default val)")
+        add_data_args(p)
+        p.set_defaults(dataset=None)
+        p.add_argument("--input-size", type=int, nargs=2, default=None, metavar=("H", "W"),
+                       help="network input size (default: the training size from the checkpoint)")
+        p.add_argument("--flip", action="store_true", help="average with the horizontally flipped input")
+        p.add_argument("--batch-size", type=int, default=1, help="evaluation batch size (default 1)")
+        p.add_argument("--fps", action="store_true", help="also measure FPS/latency at --fps-size, batch 1")
+        p.add_argument("--fps-size", type=int, nargs=2, default=(360, 480), metavar=("H", "W"),
+                       help="resolution of the speed measurement (default 360 480)")
+        p.add_argument("--fps-runs", type=int, default=50, help="timed runs after 10 warm-up runs")
+        p.add_argument("--panel", type=int, default=0, metavar="N", help="write a PNG panel of N samples")
+        p.add_argument("--out", default=None, help="report folder (default: next to the checkpoint)")
+        add_device_arg(p)
+
+    @staticmethod
+    def run(args: argparse.Namespace) -> int:
+        from zeroseg.data import EvalTransform
+        from zeroseg.train import checkpoint as ckpt
+        from zeroseg.train.evaluate import evaluate, write_report
+        from zeroseg.train.panels import save_panel
+        from zeroseg.train.speed import measure_speed
+
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        path = ckpt.resolve(Path(args.checkpoint))
+        model, meta = ckpt.load_model(path, args.device)
+        args.dataset = args.dataset or meta.get("dataset", "camvid")
+        args.data_root = args.data_root or meta.get("data_root")
+        size = tuple(args.input_size or meta["input_size"])
+        ds = make_dataset(args, args.split, EvalTransform(size), num_classes=int(meta["num_classes"]))
+        if ds.num_classes != int(meta["num_classes"]):
+            raise ValueError(f"{args.dataset} has {ds.num_classes} classes, the checkpoint {meta['num_classes']}")
+        res, rows = evaluate(model, ds, args.split, args.device, args.flip, args.batch_size, args.workers,
+                             args.panel, progress=True)
+        out = Path(args.out) if args.out else (path.parent if path.parent.name != ckpt.CKPT_DIR else path.parent.parent)
+        extra = {"checkpoint": str(path), "input_size": list(size), "iteration": meta.get("iteration")}
+        if args.fps:
+            extra["speed"] = asdict(measure_speed(model, tuple(args.fps_size), args.device, runs=args.fps_runs))
+        js, cs = write_report(res, out, extra)
+        if rows:
+            save_panel(rows, ds.palette, out / f"panel_{args.split}.png")
+        summary = {"miou": res.miou, "pixel_acc": res.pixel_acc, "json": str(js), "csv": str(cs)}
+        if "speed" in extra:
+            sp = extra["speed"]
+            summary.update(fps_median=sp["fps_median"], latency_ms_median=sp["latency_ms_median"],
+                           latency_ms_iqr=sp["latency_ms_iqr"])
+        print(json.dumps(summary))
+        return 0
+
+

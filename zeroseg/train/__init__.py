@@ -1,0 +1,1 @@
+"""Training, evaluation, speed measurement and export of searched segmenters."""
