@@ -1,0 +1,225 @@
+"""One forward + one backward of the pixel-wise cross-entropy, observed by forward hooks.
+
+What is collected (SasWOT, papers/saswot.md §Method; NWOT, Mellor et al. 2021; jacov):
+* every ``nn.Conv*d`` / ``nn.ConvTranspose*d`` / ``nn.Linear`` in execution order (order of first
+  call; a module called again is recorded at its first call only, its weight gradient is the
+  total over all calls; such layers are listed in ``meta["reused_layers"]``): W, G, A (sketched,
+  see ``sketch``);
+* K_H of NWOT from every call of every ``nn.ReLU``/``ReLU6``/``LeakyReLU``/``RReLU`` module (what
+  NASLib's ``nwot`` hooks: modules whose type name contains "ReLU"), code c = (output > 0);
+* ∂L/∂x, and ∂(Σ logits)/∂x when ``input_jacobian=True`` (jacov's input, NASLib ``jacov``).
+
+BN mode: the model runs in train mode (batch statistics), as NASLib/zero-cost-nas compute their
+proxies; at initialisation the running statistics are (0, 1), so eval mode would skip the
+normalisation the network is built around. The model's training flags and buffers (BN running
+statistics) are restored afterwards; parameter ``.grad`` holds this backward's gradients.
+Hooks only read (detach + copy the sketched part), so outputs and gradients are unchanged.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zeroseg.stats import sketch
+from zeroseg.stats.shapes import (
+    check_inputs, check_labels, flat_in_memory_order, gather_units, logits_of, rows_view, weight_shape,
+)
+from zeroseg.stats.types import LayerStats, NetStats
+
+LAYER_TYPES = (nn.modules.conv._ConvNd, nn.Linear)
+RELU_TYPES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.RReLU)
+BN_MODE = "train (batch statistics; running statistics restored afterwards)"
+_EXACT_COLS = 1 << 24  # 0/1 dot products are exact in float32 below 2^24 terms
+
+
+@dataclass
+class _Seen:
+    """A conv/linear layer at its first call: its sketched output."""
+
+    name: str
+    module: nn.Module
+    A: torch.Tensor
+    units: torch.Tensor | None
+    act_units: int
+
+
+@dataclass
+class _Recorder:
+    """State shared by the hooks of one collection."""
+
+    seed: int
+    dtype: torch.dtype
+    max_units: int | None
+    layers: dict[nn.Module, _Seen] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    relu_calls: int = 0
+    K: torch.Tensor | None = None
+    no_grad: list[str] = field(default_factory=list)  # layers the loss does not depend on (G = 0)
+    logits_size: tuple[int, ...] = ()
+    code_buffer: torch.Tensor | None = None
+
+    def layer_hook(self, name: str):
+        def hook(module: nn.Module, _inp: object, out: torch.Tensor) -> None:
+            self.calls[name] = self.calls.get(name, 0) + 1
+            if module in self.layers:
+                return
+            n = out[0].numel()
+            units = sketch.pick(n, self.max_units, self.seed, "units", len(self.layers), tuple(out.shape[1:]))
+            self.layers[module] = _Seen(name, module, gather_units(out.detach(), units).to(self.dtype), units, n)
+
+        return hook
+
+    def relu_hook(self, module: nn.Module, _inp: object, out: torch.Tensor) -> None:
+        """K += c·cᵀ + (1−c)·(1−c)ᵀ = 2·c·cᵀ + n − s_i − s_j, s = row sums of c = diag(c·cᵀ).
+
+        One comparison written into a reused float32 buffer (fresh buffers cost page faults) and
+        one matmul; sums of 0/1 terms
+        below 2^24 are exact in float32 (longer rows are split)."""
+        self.relu_calls += 1
+        n = out.numel()
+        if self.code_buffer is None or self.code_buffer.numel() < n or self.code_buffer.device != out.device:
+            self.code_buffer = torch.empty(n, dtype=torch.float32, device=out.device)
+        flat = flat_in_memory_order(out.detach())  # unit order does not matter for K
+        code = torch.gt(flat, 0, out=self.code_buffer[:n].view(flat.shape))
+        for c in code.split(_EXACT_COLS, dim=1):
+            cc = (c @ c.T).double()
+            s = cc.diagonal()
+            k = 2.0 * cc + c.shape[1] - s[:, None] - s[None, :]
+            self.K = k if self.K is None else self.K + k
+
+
+@contextmanager
+def _hooked(model: nn.Module, rec: _Recorder) -> Iterator[None]:
+    """Forward hooks on every conv/linear and ReLU-family module, removed even on errors."""
+    handles = []
+    try:
+        for name, m in model.named_modules():
+            if isinstance(m, LAYER_TYPES):
+                handles.append(m.register_forward_hook(rec.layer_hook(name)))
+            elif isinstance(m, RELU_TYPES):
+                handles.append(m.register_forward_hook(rec.relu_hook))
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
+def _train_mode_restored(model: nn.Module) -> Iterator[None]:
+    """Train mode inside; the training flags and all buffers are put back afterwards."""
+    flags = [(m, m.training) for m in model.modules()]
+    saved = [(b, b.detach().clone()) for b in model.buffers()]
+    model.train()
+    try:
+        yield
+    finally:
+        for m, was in flags:
+            m.training = was
+        with torch.no_grad():
+            for b, value in saved:
+                b.copy_(value)
+
+
+def _layer_stats(rec: _Recorder, index: int, seen: _Seen, max_rows: int | None) -> LayerStats:
+    m, shape = seen.module, weight_shape(seen.module)
+    rows = sketch.pick(shape[0], max_rows, rec.seed, "rows", index, shape)
+    W = rows_view(m, m.weight.detach(), rows)
+    if m.weight.grad is None:
+        rec.no_grad.append(seen.name)
+    G = torch.zeros_like(W) if m.weight.grad is None else rows_view(m, m.weight.grad.detach(), rows)
+    cpu = dict(device="cpu", dtype=rec.dtype, copy=True)
+    return LayerStats(
+        name=seen.name, kind="linear" if isinstance(m, nn.Linear) else "conv", weight_shape=shape,
+        rows=torch.arange(shape[0]) if rows is None else rows.clone(), W=W.to(**cpu), G=G.to(**cpu),
+        A=seen.A.to("cpu"), units=torch.arange(seen.act_units) if seen.units is None else seen.units.clone(),
+        act_units=seen.act_units, module_type=type(m).__name__,
+    )
+
+
+def _rng(dev: torch.device):
+    """Fork the RNGs this collection touches so the caller's random state is left as it was."""
+    if dev.type == "cpu":
+        return torch.random.fork_rng(devices=[])
+    index = dev.index if dev.index is not None else getattr(torch, dev.type).current_device()
+    return torch.random.fork_rng(devices=[index], device_type=dev.type)
+
+
+def collect(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    seed: int = 0,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype = torch.bfloat16,
+    max_rows: int | None = sketch.DEFAULT_MAX_ROWS,
+    max_units: int | None = sketch.DEFAULT_MAX_UNITS,
+    input_jacobian: bool = False,
+    ignore_index: int = 255,
+) -> NetStats:
+    """Statistics of ``model`` on (images (N, 3, H, W) float, labels (N, H, W) int64).
+
+    One forward and one backward of the cross-entropy (mean over pixels ≠ ``ignore_index``) in
+    train mode; ``torch.manual_seed(seed)`` first (dropout, RReLU), inside a forked RNG. ``model`` is
+    moved to ``device``; tensors come back on CPU in ``dtype`` (KH float64). ``max_rows`` /
+    ``max_units`` bound the sketch per layer (``None``: keep all). Default dtype is bfloat16, not
+    float16: at init most |G| of deep layers lie below float16's normal range (6e-5), where float16
+    loses precision or flushes to zero; bfloat16 keeps float32's range.
+    """
+    check_inputs(images, labels)
+    dev = torch.device(device)
+    model.to(dev)
+    x = images.detach().to(dev, copy=True).requires_grad_(True)
+    y = labels.to(dev)
+    rec = _Recorder(seed, dtype, max_units)
+    with ExitStack() as stack:
+        stack.enter_context(_rng(dev))
+        stack.enter_context(_train_mode_restored(model))
+        stack.enter_context(_hooked(model, rec))
+        torch.manual_seed(seed)
+        model.zero_grad(set_to_none=True)
+        logits, rec.logits_size = logits_of(model(x), y)
+        check_labels(y, logits.shape[1], ignore_index)
+        loss = F.cross_entropy(logits, y, ignore_index=ignore_index)
+        jac = torch.autograd.grad(logits.sum(), x, retain_graph=True)[0] if input_jacobian else None
+        loss.backward()
+    layers = [_layer_stats(rec, i, seen, max_rows) for i, seen in enumerate(rec.layers.values())]
+    n_in = x[0].numel()
+    units = sketch.pick(n_in, sketch.input_limit(max_units), seed, "input", 0, tuple(x.shape[1:]))
+
+    def inputs(t: torch.Tensor) -> torch.Tensor:
+        return gather_units(t.detach(), units).to(device="cpu", dtype=dtype)
+
+    K = rec.K if rec.K is not None else torch.zeros(x.shape[0], x.shape[0], dtype=torch.float64)
+    return NetStats(
+        layers=layers, KH=K.to("cpu"), input_grad=inputs(x.grad), loss=float(loss.detach()),
+        meta=_meta(model, rec, x, logits, layers, seed, dtype, max_rows, max_units, ignore_index, dev),
+        input_jacobian=None if jac is None else inputs(jac), input_units=None if units is None else units.clone(),
+    )
+
+
+def _meta(model, rec, x, logits, layers, seed, dtype, max_rows, max_units, ignore_index, dev) -> dict:
+    """JSON-able description of how the statistics were made (the cache stores it verbatim)."""
+    names = {L.name for L in layers}
+    notes = []
+    if rec.logits_size != tuple(x.shape[2:]):
+        notes.append(f"logits of size {list(rec.logits_size)} resized bilinearly to the labels")
+    if rec.relu_calls == 0:
+        notes.append("no ReLU-family module ran (functional activations are invisible to hooks): KH is zero")
+    return {
+        "seed": seed, "dtype": str(dtype).removeprefix("torch."), "device": str(dev), "torch": torch.__version__,
+        "resolution": list(x.shape[2:]), "batch": int(x.shape[0]), "num_classes": int(logits.shape[1]),
+        "sketch": {"max_rows": max_rows, "max_units": max_units, "max_input_units": sketch.input_limit(max_units)},
+        "bn_mode": BN_MODE, "loss": "cross_entropy, mean over non-ignored pixels", "ignore_index": ignore_index,
+        "relu_calls": rec.relu_calls,
+        "reused_layers": {n: c for n, c in rec.calls.items() if c > 1},
+        "unused_layers": [n for n, m in model.named_modules() if isinstance(m, LAYER_TYPES) and n not in names],
+        "no_grad_layers": rec.no_grad,
+        "notes": notes,
+    }
