@@ -1,0 +1,66 @@
+"""``zeroseg latency build|predict``: measure and query a space's latency models (issue 7 §4)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from zeroseg.cli import add_device_arg, add_seed_arg, command
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        h, w = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"input size must look like 360x480, got {text!r}") from None
+    if h < 64 or w < 64:
+        raise argparse.ArgumentTypeError(f"input size must be at least 64x64, got {text!r}")
+    return h, w
+
+
+@command("latency", help="build (measure) and query latency models: lookup table + MLP predictor")
+class LatencyCommand:
+    @staticmethod
+    def add_args(parser: argparse.ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+        b = sub.add_parser("build", help="measure blocks and networks of a space, fit both models",
+                           description="Measure every distinct block of sampled genotypes (lookup table), a few "
+                           "whole networks (calibration), train the 5-layer MLP. Saves FILE and FILE's .mlp.pt.")
+        b.add_argument("--space", required=True, help="registered space name (see `zeroseg spaces list`)")
+        add_device_arg(b)
+        b.add_argument("--out", required=True, type=Path, help="measurement JSON to write (MLP next to it, .mlp.pt)")
+        b.add_argument("--resume", action="store_true", help="continue an interrupted build of --out")
+        b.add_argument("--input-size", type=_size, default=(360, 480), help="HxW (default 360x480)")
+        b.add_argument("--genotypes", type=int, default=200, help="genotypes sampled for blocks (default 200)")
+        b.add_argument("--networks", type=int, default=10, help="whole networks measured (default 10)")
+        b.add_argument("--repeats", type=int, default=5, help="timed runs per measurement, median kept (default 5)")
+        b.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+        b.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (default 1)")
+        b.add_argument("--num-classes", type=int, default=19, help="classes of the head (default 19)")
+        b.add_argument("--mlp-steps", type=int, default=2000, help="MLP training steps (default 2000)")
+        add_seed_arg(b)
+        p = sub.add_parser("predict", help="predict a genotype's latency with a built model")
+        p.add_argument("--space", required=True, help="registered space name")
+        p.add_argument("--genotype", required=True, help="genotype text (the space's encoding)")
+        p.add_argument("--model", required=True, type=Path, help="measurement JSON written by `latency build`")
+        p.add_argument("--input-size", type=_size, default=None, help="HxW (default: the size it was built at)")
+
+    @staticmethod
+    def run(args: argparse.Namespace) -> int:
+        from zeroseg.latency.build import LatencyModels, build_models
+        from zeroseg.latency.measure import Protocol
+
+        if args.action == "build":
+            data = build_models(args.space, args.out, args.device, args.input_size, args.num_classes,
+                                args.genotypes, args.networks, args.seed,
+                                Protocol(args.warmup, args.repeats, args.threads), resume=args.resume,
+                                mlp_steps=args.mlp_steps)
+            print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured → {args.out}")
+            return 0
+        models = LatencyModels(args.model)
+        if models.data.meta["space"] != args.space:
+            raise ValueError(f"{args.model} was built for space {models.data.meta['space']!r}, not {args.space!r}")
+        g = models.space.decode(args.genotype)
+        print(json.dumps(models.predict(g, args.input_size), indent=1))
+        return 0

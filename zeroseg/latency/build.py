@@ -1,0 +1,110 @@
+"""Build and query both latency models for one registered space (``zeroseg latency build/predict``).
+
+Build: sample ``n_genotypes`` genotypes, collect their distinct blocks, measure each block alone
+(the lookup table and the MLP's training set), measure ``n_networks`` whole networks (to fit the
+network factor ``a`` of both models), train the MLP. Every measurement is saved as it
+completes, so an interrupted build resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from zeroseg.latency.measure import Protocol, block_macs, measure_block, measure_network
+from zeroseg.latency.mlp import MLPPredictor, ratio_calibration
+from zeroseg.latency.spec import BlockSpace, BlockSpec
+from zeroseg.latency.store import BlockRecord, LatencyData
+from zeroseg.latency.table import LookupTable, TableMiss
+from zeroseg.spaces.base import create_space
+
+
+def block_space(name: str) -> BlockSpace:
+    """The registered space ``name``, checked to expose ``blocks``/``make_block``."""
+    space = create_space(name)
+    if not isinstance(space, BlockSpace):
+        raise ValueError(f"space {name!r} does not expose blocks()/make_block(), so it has no latency models")
+    return space
+
+
+def mlp_path(out: Path) -> Path:
+    """Where the MLP weights live next to the measurement file ``out``."""
+    return out.with_suffix(".mlp.pt")
+
+
+def build_models(space_name: str, out: Path, device: str = "cpu", input_size: tuple[int, int] = (360, 480),
+                 num_classes: int = 19, n_genotypes: int = 200, n_networks: int = 10, seed: int = 0,
+                 protocol: Protocol = Protocol(), resume: bool = False, progress: bool = True,
+                 mlp_steps: int = 2000) -> LatencyData:
+    """Measure, fit and save the lookup table (``out``) and the MLP (``mlp_path(out)``)."""
+    space = block_space(space_name)
+    out = Path(out)
+    meta = {"space": space_name, "device": str(device), "input_size": list(input_size), "num_classes": num_classes,
+            "protocol": asdict(protocol), "torch": torch.__version__}
+    if out.exists() and not resume:
+        raise ValueError(f"{out} exists; pass --resume to continue it or choose another --out")
+    data = LatencyData.load(out) if out.exists() else LatencyData(meta)
+    data.check_meta(meta, out)
+    rng, net_rng = np.random.default_rng(seed), np.random.default_rng([seed, 1])
+    nets = [space.sample(net_rng) for _ in range(n_networks)]
+    specs: dict[str, BlockSpec] = {}
+    for g in [space.sample(rng) for _ in range(n_genotypes)] + nets:  # the table covers its calibration nets
+        specs.update((s.key(), s) for s in space.blocks(g, input_size, num_classes))
+    todo = [s for k, s in specs.items() if k not in data.blocks]
+    for spec in tqdm(todo, desc=f"{space_name} blocks", disable=not progress):
+        ms = measure_block(space, spec, device, protocol)
+        data.blocks[spec.key()] = BlockRecord(spec, ms, block_macs(space, spec))
+        data.save(out)
+    texts = [space.encode(g) for g in nets]
+    for text in tqdm([t for t in texts if t not in data.networks], desc=f"{space_name} networks", disable=not progress):
+        torch.manual_seed(0)
+        net = space.build(space.decode(text), num_classes)
+        data.networks[text] = measure_network(net, input_size, device, protocol)
+        data.save(out)
+    mlp = MLPPredictor.fit(list(data.blocks.values()), seed=seed, steps=mlp_steps)
+    sums = {"table": [], "mlp": []}
+    for text in data.networks:
+        g = space.decode(text)
+        sums["table"].append(LookupTable(data).predict(space, g, input_size))
+        sums["mlp"].append(mlp.predict_sum(space, g, input_size, num_classes, _macs(data)))
+    mlp.calibrate(sums["mlp"], list(data.networks.values()))
+    data.calibration = {"mlp": list(mlp.calibration),
+                        "table": list(ratio_calibration(sums["table"], list(data.networks.values())))}
+    mlp.save(mlp_path(out))
+    data.save(out)
+    return data
+
+
+def _macs(data: LatencyData) -> dict[str, int]:
+    return {k: r.macs for k, r in data.blocks.items()}
+
+
+class LatencyModels:
+    """Both saved models of one space, loaded for prediction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise FileNotFoundError(f"latency file {self.path} not found (run `zeroseg latency build` first)")
+        self.data = LatencyData.load(self.path)
+        self.mlp = MLPPredictor.load(mlp_path(self.path))
+        self.space = block_space(self.data.meta["space"])
+        self.input_size = tuple(self.data.meta["input_size"])
+
+    def predict(self, g: Any, input_size: tuple[int, int] | None = None) -> dict[str, Any]:
+        """Latency estimates (ms): raw block sums and calibrated values of both models."""
+        size = tuple(input_size or self.input_size)
+        mlp_sum = self.mlp.predict_sum(self.space, g, size, self.data.meta["num_classes"], _macs(self.data))
+        res: dict[str, Any] = {"input_size": list(size), "mlp_sum_ms": mlp_sum, "mlp_ms": self.mlp.apply(mlp_sum)}
+        try:
+            tsum = LookupTable(self.data).predict(self.space, g, size)
+            a, b = self.data.calibration.get("table", [1.0, 0.0])
+            res.update(table_sum_ms=tsum, table_ms=a * tsum + b)
+        except TableMiss as exc:
+            res.update(table_sum_ms=None, table_ms=None, table_error=str(exc))
+        return res
