@@ -33,7 +33,13 @@ class Fitness:
 
 
 class Problem(Protocol, Generic[X]):
-    """What the engine needs from a problem. ``rng`` is a ``numpy.random.Generator``."""
+    """What the engine needs from a problem. ``rng`` is a ``numpy.random.Generator``.
+
+    Variation (``sample``/``mutate``/``crossover``) must draw only from ``rng``; ``evaluate`` must
+    draw from it never (it may run in other processes), and must depend only on its individuals.
+    Optional: ``spec() -> executors.ProblemSpec`` (factory + JSON-able config) lets parallel
+    executors rebuild the problem once per worker instead of pickling it with every chunk.
+    """
 
     def sample(self, rng: np.random.Generator) -> X: ...
 

@@ -1,0 +1,117 @@
+"""Proxy discovery on a handful of real TNB101 archs (statistics at 32×32, cached once per session)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zeroseg.cli.main import main
+from zeroseg.correlation.split import split_of
+from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.dsl import parse
+from zeroseg.evolution import EvolutionConfig, evolve
+
+SMALL = dict(samples=6, repeats=2, archs=6, seed=0)
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.mktemp("stats"))
+
+
+def _problem(cache: str) -> ProxyDiscovery:
+    return ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), **SMALL)
+
+
+def test_fitness_uses_train_archs_only_and_is_reproducible(cache):
+    p = _problem(cache)
+    assert {split_of(c) for c in p.fitness_codes} == {"train"}
+    assert {split_of(c) for c in p.plan.test.codes} == {"test"}
+    assert _problem(cache).plan == p.plan
+    good, bad = p.evaluate([parse("sum_layers(P)"), parse("sum_layers(to_sum(log(G)))")])
+    assert good.ok and -1 <= good.values[0] <= 1
+    assert bad.invalid == "non-finite after log" and "arch" in bad.info["detail"]  # log of negative gradients
+    assert p.evaluate([parse("sum_layers(P)")]) == [good]  # same value alone as in a batch
+
+
+def test_variation_is_deterministic_and_leaves_global_random_alone(cache):
+    p, state = _problem(cache), random.getstate()
+    a = [p.sample(np.random.default_rng(1)) for _ in range(2)]
+    assert a[0] == a[1]
+    x, y = p.sample(np.random.default_rng(2)), p.sample(np.random.default_rng(3))
+    m1, m2 = (p.mutate(x, np.random.default_rng(4)) for _ in range(2))
+    c1, c2 = (p.crossover(x, y, np.random.default_rng(5)) for _ in range(2))
+    assert m1 == m2 and c1 == c2 and random.getstate() == state
+    assert p.decode(p.encode(m1)) == m1 and p.key(parse(p.encode(c1))) == p.key(c1)
+
+
+def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
+    out = tmp_path / "run"
+    rc = main(["discover", "--space", "micro", "--generations", "3", "--population", "6", "--topk", "2",
+               "--samples", "6", "--repeats", "2", "--archs", "6", "--resolution", "32", "--batch-size", "4",
+               "--cache", cache, "--out", str(out), "--compare-random", "--report-repeats", "3",
+               "--bootstrap", "50", "--no-progress", "--hall-of-fame", "2", "--workers", "2"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "found:" in printed and "reference suite_zero:jacov" in printed
+    report = json.loads((out / "report.json").read_text())
+    for key in ("config", "seed", "budget", "evaluated", "rejected", "proxies", "baselines", "comparison",
+                "wall_time", "random"):
+        assert key in report
+    assert report["evaluated"] == report["random"]["evaluated"]  # same budget
+    best = report["proxies"][0]
+    assert len(best["test"]["kendall_ci95"]) == 2 and "spearman_mean" in best["test"]
+    assert "suite_zero:jacov" in report["baselines"]
+    log = pd.read_csv(out / "log.csv")
+    assert list(log["gen"]) == [0, 1, 2] and {"best", "mean", "rejected", "wall"} <= set(log.columns)
+    assert (out / "curve.png").stat().st_size > 1000 and (out / "log_random.csv").exists()
+    serial = evolve(_problem(cache), EvolutionConfig(population=6, topk=2, generations=3, hall_of_fame=2),
+                    progress=False)  # what 2 joblib workers found, serially
+    assert serial.log.drop(columns="wall").equals(log.drop(columns="wall"))
+    assert serial.best.text == best["proxy"]
+    from zeroseg.proxies.library import read_proxy_file
+
+    assert parse(read_proxy_file(out / "best_1.proxy").expression).text == best["proxy"]
+
+
+SCRIPT = """
+import sys
+from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.evolution import EvolutionConfig, evolve
+p = ProxyDiscovery("micro", dict(cache_dir=sys.argv[1], resolution=32, batch_size=4), samples=6, repeats=2, archs=6)
+evolve(p, EvolutionConfig(population=12, topk=3, generations=10, patience=3), checkpoint=sys.argv[2], progress=False)
+"""
+
+
+def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(cache, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _problem(cache).evaluate([parse("sum_layers(P)")])  # statistics in the cache before the race starts
+    path = tmp_path / "checkpoint.json"
+
+    def generation() -> int:
+        try:
+            return json.loads(path.read_text())["generation"]
+        except (FileNotFoundError, json.JSONDecodeError):
+            return -1
+
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, cache, str(path)])
+    deadline = time.monotonic() + 120
+    while generation() < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert 2 <= generation() < 10, f"killed at generation {generation()}: not mid-run"
+    cfg = EvolutionConfig(population=12, topk=3, generations=10, patience=3)
+    resumed = evolve(_problem(cache), cfg, checkpoint=path, resume=True, progress=False)
+    whole = evolve(_problem(cache), cfg, progress=False)
+    assert resumed.best.text == whole.best.text and resumed.hall_of_fame == whole.hall_of_fame
+    assert resumed.log.drop(columns="wall").equals(whole.log.drop(columns="wall"))

@@ -1,0 +1,84 @@
+"""``zeroseg discover``: evolve a training-free proxy against TNB101 Kendall-τ (SasWOT Algorithm 1)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from zeroseg.cli import add_device_arg, add_seed_arg, command
+
+
+@command("discover", help="discover a zero-cost proxy by evolution (fitness: Kendall-τ on the train split)")
+class Discover:
+    @staticmethod
+    def add_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--space", choices=("micro", "macro"), default="micro")
+        p.add_argument("--out", default="runs/discover", help="output folder (default runs/discover)")
+        p.add_argument("--generations", type=int, default=10, help="generations (default 10)")
+        p.add_argument("--population", type=int, default=20, help="new candidates per generation (default 20)")
+        p.add_argument("--topk", type=int, default=5, help="elites kept per generation (default 5)")
+        p.add_argument("--patience", type=int, default=5, help="generations without gain before a restart")
+        p.add_argument("--budget", type=int, default=None, help="cap on candidate evaluations (default none)")
+        p.add_argument("--samples", type=int, default=50, help="archs per train sample (default 50)")
+        p.add_argument("--repeats", type=int, default=5, help="train samples averaged in the fitness (default 5)")
+        p.add_argument("--archs", type=int, default=100,
+                       help="use at most N random archs of each split, train and test (0: all; default 100)")
+        p.add_argument("--strategy", choices=("evolution", "random"), default="evolution")
+        p.add_argument("--compare-random", action="store_true",
+                       help="also run random search with the same evaluation budget (curve + report)")
+        p.add_argument("--workers", type=int, default=1, help="local worker processes (joblib; default 1)")
+        p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
+        p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
+        p.add_argument("--batch-size", type=int, default=8, help="images in the statistics batch (default 8)")
+        p.add_argument("--cache", default=".cache/zeroseg/stats", help="statistics cache folder")
+        p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.json")
+        p.add_argument("--save-proxy", default=None, metavar="NAME",
+                       help="also write the winner to the proxy library as NAME.proxy")
+        p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
+        p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
+        p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+        add_seed_arg(p)
+        add_device_arg(p)
+
+    @staticmethod
+    def run(args: argparse.Namespace) -> int:
+        from zeroseg.discovery.run import DiscoverOptions, discover
+
+        opts = DiscoverOptions(
+            space=args.space, out=args.out, generations=args.generations, population=args.population,
+            topk=args.topk, patience=args.patience, samples=args.samples, repeats=args.repeats,
+            archs=args.archs or None, strategy=args.strategy, compare_random=args.compare_random,
+            max_evaluations=args.budget, seed=args.seed, resolution=args.resolution, batch_size=args.batch_size,
+            cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
+            resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
+            n_boot=args.bootstrap, save_proxy=args.save_proxy, progress=False if args.no_progress else None,
+        )
+        report = discover(opts, log=lambda m: print(m, file=sys.stderr))
+        print(summary(report))
+        return 0
+
+
+def summary(report: dict) -> str:
+    """Winner with train/test τ next to the reference and the best baseline (test τ)."""
+    c, lines = report["comparison"], []
+    if report["proxies"]:
+        best = report["proxies"][0]
+        ci = best["test"].get("kendall_ci95", [float("nan")] * 2)
+        lines.append(f"found:  {best['proxy']}")
+        lines.append(f"        train τ {best['train_fitness']:.4f} | test τ {best['test']['kendall_mean']:.4f} "
+                     f"(full test pool {best['test']['kendall_full']:.4f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}])")
+    else:
+        lines.append("found:  no valid proxy")
+    comb = report.get("combined")
+    if comb:
+        lines.append(f"AVT + {comb['partner']} (chosen on train): train τ {comb['train_tau']:.4f} | "
+                     f"test τ {comb['test']['kendall_mean']:.4f}" + ("  ← used" if c["found"] != "alone" else ""))
+    lines.append(f"reference {c['reference']}: test τ {c['reference_test_tau']:.4f} "
+                 f"(margin {c['margin_vs_reference']:+.4f})")
+    lines.append(f"best baseline {c['best_baseline']}: test τ {c['best_baseline_test_tau']:.4f} "
+                 f"(margin {c['margin_vs_best']:+.4f})")
+    dup = report["rejected"].get("duplicate", 0)
+    lines.append(f"evaluated {report['evaluated']} ({sum(report['rejected'].values()) - dup} rejected as invalid), "
+                 f"{dup} duplicates skipped, wall {report['wall_time']['total']:.1f}s")
+    return "\n".join(lines)

@@ -1,0 +1,42 @@
+"""AVT combination of the found proxy with a baseline (SasWOT Eq. 3–4: SasWOT = AVT(SasWOT−) + AVT(NWOT)).
+
+Everything is chosen on the train archs: each proxy's min/max (Eq. 4) is taken over the train
+archs the fitness used, and the partner is the baseline whose sum with the winner has the best
+mean τ over the run's train samples. The test archs are only scored, with the train min/max.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from zeroseg.discovery.fitness import sampled_tau
+from zeroseg.proxies.avt import normalize
+
+
+def _bounds(v: np.ndarray) -> tuple[float, float] | None:
+    ok = v[np.isfinite(v)]
+    return (float(ok.min()), float(ok.max())) if len(ok) and ok.max() > ok.min() else None
+
+
+def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_b: tuple[float, float]) -> np.ndarray:
+    """AVT(a) + AVT(b) with fixed (min, max) per proxy."""
+    return np.array([normalize(x, *bounds_a) for x in a]) + np.array([normalize(x, *bounds_b) for x in b])
+
+
+def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
+                   samples: Sequence[Sequence[int]]) -> dict[str, Any] | None:
+    """The partner maximising the combination's mean train τ (ties: by name); ``None`` if none works."""
+    wb = _bounds(winner)
+    if wb is None:
+        return None
+    best = None
+    for name in sorted(partners):
+        pb = _bounds(partners[name])
+        if pb is None or not np.isfinite(partners[name]).all():
+            continue
+        tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb), acc, samples)
+        if np.isfinite(tau) and (best is None or tau > best["train_tau"]):
+            best = {"partner": name, "train_tau": tau, "bounds": [list(wb), list(pb)]}
+    return best

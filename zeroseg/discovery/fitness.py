@@ -1,0 +1,64 @@
+"""Scores of many candidate proxies on many archs, arch-major, and their Kendall-τ fitness.
+
+Arch-major (DESIGN.md, "Where the time goes"): for each arch, its statistics are taken once and
+every still-valid candidate is scored on them with ``dsl.evaluate_many`` (shared subexpressions
+computed once per arch). A candidate that fails on an arch is dropped for the remaining archs and
+rejected with the reason and the arch (SasWOT §Evolution: a candidate that collapses or overflows
+breaks verification). Fitness is SasWOT's: the mean Kendall-τ over fixed random arch samples.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from zeroseg.correlation.metrics import kendall
+from zeroseg.dsl.evaluate import evaluate_many
+from zeroseg.dsl.graph import ProxyGraph
+from zeroseg.evolution.problem import Fitness
+from zeroseg.stats import NetStats
+
+
+def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
+                 device: str | None = None) -> tuple[np.ndarray, list[str | None]]:
+    """``scores[i, j]`` of graph i on arch ``codes[j]`` (NaN once graph i failed) and each graph's failure."""
+    scores = np.full((len(graphs), len(codes)), np.nan)
+    failed: list[str | None] = [None] * len(graphs)
+    for j, code in enumerate(codes):
+        alive = [i for i in range(len(graphs)) if failed[i] is None]
+        if not alive:
+            break
+        for i, s in zip(alive, evaluate_many([graphs[i] for i in alive], stats[code], device)):
+            if s.ok:
+                scores[i, j] = s.value
+            else:
+                failed[i] = f"{s.invalid} (arch {code})"
+    return scores, failed
+
+
+def reason_class(detail: str) -> str:
+    """The countable part of a failure ("non-finite after log"), without layer, arch and message tail."""
+    return detail.split(" at layer ")[0].split(" (arch ")[0][:80]
+
+
+def sampled_tau(row: np.ndarray, acc: np.ndarray, samples: Sequence[Sequence[int]]) -> tuple[float, list[float]]:
+    """Mean Kendall-τ over ``samples`` (index lists into ``row``/``acc``) and the per-sample values."""
+    taus = [kendall(row[list(s)], acc[list(s)]) for s in samples]
+    return float(np.mean(taus)), taus
+
+
+def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndarray,
+                  samples: Sequence[Sequence[int]]) -> list[Fitness]:
+    """One fitness per row: mean τ, or a rejection (failed on an arch, or τ undefined: constant scores)."""
+    out = []
+    for row, reason in zip(scores, failed):
+        if reason is not None:
+            out.append(Fitness(invalid=reason_class(reason), info={"detail": reason}))
+            continue
+        mean, taus = sampled_tau(row, acc, samples)
+        if not np.isfinite(mean):
+            out.append(Fitness.reject("undefined τ: constant scores on a sample"))
+        else:
+            out.append(Fitness((mean,), info={"tau_std": float(np.std(taus))}))
+    return out

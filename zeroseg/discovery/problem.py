@@ -1,0 +1,150 @@
+"""Proxy discovery as an evolution ``Problem`` (SasWOT, papers/saswot.md, Algorithm 1 and §Evolution).
+
+Individuals are typed DSL ``ProxyGraph``s. ``sample`` draws a random well-typed graph (DEAP-style
+half-and-half, from the engine's rng); ``mutate`` applies DEAP's ``mutUniform`` (replace a subtree)
+or ``mutNodeReplacement`` (change one primitive, same signature), with Python's ``random`` (DEAP's
+source) seeded from the engine's rng for the call and restored afterwards; ``crossover`` is DEAP's
+typed one-point crossover made process-independent (``one_point``). So one seed fixes the run.
+``key`` is the DSL's canonical hash, so equivalent spellings are evaluated once. Fitness: mean
+Kendall-τ over the run's fixed train samples (``archs.plan_archs``), scored arch-major on in-memory
+statistics (``fitness``).
+
+The problem is described by a JSON-able config (``spec``), so Dask/joblib workers rebuild it once
+and load the statistics from the shared cache once per process.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import asdict
+from functools import cached_property, lru_cache, partial
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from zeroseg.discovery.archs import ArchPlan, plan_archs
+from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
+from zeroseg.discovery.statstore import StatsSettings, memory_stats
+from zeroseg.dsl import ProxyGraph, from_deap, graph_key, make_pset, parse, random_graph, to_deap
+from zeroseg.evolution.executors import ProblemSpec
+from zeroseg.evolution.problem import Fitness
+
+
+@lru_cache(maxsize=1)
+def _pset():
+    return make_pset()
+
+
+@contextmanager
+def deap_random(rng: np.random.Generator) -> Iterator[None]:
+    """Seed Python's ``random`` (DEAP's source) from ``rng``; restore the caller's state afterwards."""
+    saved = random.getstate()
+    random.seed(int(rng.integers(2**63)))
+    try:
+        yield
+    finally:
+        random.setstate(saved)
+
+
+def one_point(t1, t2, rng: np.random.Generator):
+    """DEAP's typed ``cxOnePoint`` (first child: ``t1`` with a subtree replaced by one of ``t2`` of the
+    same type, roots excluded), drawing from ``rng``. DEAP itself picks the type from a ``set`` of
+    classes, whose order follows their ids and so changes from process to process; here the common
+    types are sorted by name, so a seed gives the same child in every worker and after a resume."""
+    if len(t1) < 2 or len(t2) < 2:
+        return t1
+    where1: dict[type, list[int]] = defaultdict(list)
+    where2: dict[type, list[int]] = defaultdict(list)
+    for i in range(1, len(t1)):
+        where1[t1[i].ret].append(i)
+    for i in range(1, len(t2)):
+        where2[t2[i].ret].append(i)
+    common = sorted(set(where1) & set(where2), key=lambda t: t.__name__)
+    if not common:
+        return t1
+    kind = common[int(rng.integers(len(common)))]
+    i1 = where1[kind][int(rng.integers(len(where1[kind])))]
+    i2 = where2[kind][int(rng.integers(len(where2[kind])))]
+    t1[t1.searchSubtree(i1)] = t2[t2.searchSubtree(i2)]
+    return t1
+
+
+class ProxyDiscovery:
+    """Search typed proxies whose scores rank ``space``'s train archs like their ``val_acc``."""
+
+    def __init__(self, space: str, stats: dict[str, Any], samples: int = 50, repeats: int = 5,
+                 archs: int | None = None, seed: int = 0, min_depth: int = 1, max_depth: int = 4,
+                 max_height: int = 7, max_len: int = 32, device: str | None = None):
+        self.settings = StatsSettings(**stats)
+        self.config = dict(space=space, stats=asdict(self.settings), samples=samples, repeats=repeats,
+                           archs=archs, seed=seed, min_depth=min_depth, max_depth=max_depth,
+                           max_height=max_height, max_len=max_len, device=device)
+
+    def spec(self) -> ProblemSpec:
+        return ProblemSpec("zeroseg.discovery.problem:ProxyDiscovery", self.config)
+
+    @cached_property
+    def plan(self) -> ArchPlan:
+        c = self.config
+        return plan_archs(c["space"], c["samples"], c["repeats"], c["archs"], c["seed"])
+
+    @property
+    def fitness_codes(self) -> tuple[str, ...]:
+        """The train archs fitness reads (union of the samples), in a fixed order."""
+        return tuple(self.plan.train.codes[i] for i in self.plan.used)
+
+    @property
+    def fitness_samples(self) -> list[list[int]]:
+        """The train samples as positions into ``fitness_codes``."""
+        position = {i: p for p, i in enumerate(self.plan.used)}
+        return [[position[i] for i in s] for s in self.plan.samples]
+
+    @property
+    def fitness_acc(self) -> np.ndarray:
+        return self.plan.train.acc[list(self.plan.used)]
+
+    # --- variation (engine rng only) ---------------------------------------------------------
+    def sample(self, rng: np.random.Generator) -> ProxyGraph:
+        return random_graph(rng, self.config["min_depth"], self.config["max_depth"])
+
+    def _bounded(self, child: ProxyGraph, parent: ProxyGraph) -> ProxyGraph:
+        """Bloat control: an oversized child falls back to its parent (then counted as a duplicate)."""
+        ok = child.height() <= self.config["max_height"] and len(child) <= self.config["max_len"]
+        return child if ok else parent
+
+    def mutate(self, x: ProxyGraph, rng: np.random.Generator) -> ProxyGraph:
+        from deap import gp
+
+        pset, subtree = _pset(), rng.random() < 0.5
+        with deap_random(rng):
+            tree = to_deap(x, pset)
+            if subtree:
+                (tree,) = gp.mutUniform(tree, partial(gp.genGrow, min_=0, max_=2), pset)
+            else:
+                (tree,) = gp.mutNodeReplacement(tree, pset)
+        return self._bounded(from_deap(tree), x)
+
+    def crossover(self, a: ProxyGraph, b: ProxyGraph, rng: np.random.Generator) -> ProxyGraph:
+        pset = _pset()
+        return self._bounded(from_deap(one_point(to_deap(a, pset), to_deap(b, pset), rng)), a)
+
+    # --- identity and text ---------------------------------------------------------------------
+    def key(self, x: ProxyGraph) -> str:
+        return graph_key(x)
+
+    def encode(self, x: ProxyGraph) -> str:
+        return x.text
+
+    def decode(self, text: str) -> ProxyGraph:
+        return parse(text)
+
+    # --- fitness -------------------------------------------------------------------------------
+    def evaluate(self, batch: Sequence[ProxyGraph]) -> list[Fitness]:
+        """Mean train τ of each candidate, arch-major over the sampled archs' in-memory statistics."""
+        if not batch:
+            return []
+        codes = self.fitness_codes
+        scores, failed = score_matrix(batch, codes, memory_stats(self.settings, codes), self.config["device"])
+        return tau_fitnesses(scores, failed, self.fitness_acc, self.fitness_samples)

@@ -1,0 +1,151 @@
+"""One discovery run end to end: statistics → evolution (and random baseline) → test report → files.
+
+Outputs in ``out``: ``best_<i>.proxy`` (library format, with provenance), ``report.json``, ``log.csv``
+(and ``log_random.csv``), ``curve.png``, ``checkpoint.json`` (``checkpoint_random.json``) for resume.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from zeroseg.discovery import report as rep
+from zeroseg.discovery.archs import Pool
+from zeroseg.discovery.plots import search_curve
+from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.discovery.statstore import precompute
+from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
+
+
+@dataclass
+class DiscoverOptions:
+    """Everything ``zeroseg discover`` takes (JSON-able; stored in the report)."""
+
+    space: str = "micro"
+    out: str = "runs/discover"
+    generations: int = 10
+    population: int = 20
+    topk: int = 5
+    patience: int = 5
+    samples: int = 50
+    repeats: int = 5
+    archs: int | None = 100
+    strategy: str = "evolution"
+    compare_random: bool = False
+    max_evaluations: int | None = None
+    seed: int = 0
+    resolution: int = 64
+    batch_size: int = 8
+    cache: str = ".cache/zeroseg/stats"
+    workers: int = 1
+    scheduler: str | None = None
+    device: str | None = None
+    resume: bool = False
+    hall_of_fame: int = 5
+    report_repeats: int = 20
+    n_boot: int = 1000
+    save_proxy: str | None = None
+    progress: bool | None = None
+    stats_extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _problem(o: DiscoverOptions) -> ProxyDiscovery:
+    stats = dict(cache_dir=str(Path(o.cache).resolve()), resolution=o.resolution, batch_size=o.batch_size,
+                 seed=o.seed, **o.stats_extra)
+    return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.seed,
+                          device=o.device)
+
+
+def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str, out: Path,
+            max_evaluations: int | None, generations: int) -> EvolutionResult:
+    cfg = EvolutionConfig(population=o.population, topk=o.topk, generations=generations, patience=o.patience,
+                          max_evaluations=max_evaluations, strategy=strategy, hall_of_fame=o.hall_of_fame,
+                          seed=o.seed)
+    suffix = "" if strategy == o.strategy else f"_{strategy}"
+    result = evolve(problem, cfg, executor=executor, checkpoint=out / f"checkpoint{suffix}.json",
+                    resume=o.resume, progress=o.progress)
+    result.log.to_csv(out / f"log{suffix}.csv", index=False)
+    return result
+
+
+def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict], out: Path) -> list[str]:
+    """``best_<rank>.proxy`` in ``out``; with ``save_proxy``, the winner also into the proxy library."""
+    from zeroseg.proxies.library import ProxyFile, library_dir
+
+    files = []
+    for row in rows:
+        prov = (f"zeroseg discover --space {o.space} --strategy {o.strategy} --seed {o.seed} "
+                f"--generations {o.generations} --population {o.population} --resolution {o.resolution}; "
+                f"train τ {row['train_fitness']:.4f}, test τ {row['test']['kendall_mean']:.4f}")
+        pf = ProxyFile(f"best_{row['rank']}", prov, +1, row["proxy"], (f"found in {result.evaluations} evaluations",))
+        (out / f"{pf.name}.proxy").write_text(pf.format())
+        files.append(pf)
+    if not (o.save_proxy and files):
+        return []
+    dest = library_dir() / f"{o.save_proxy}.proxy"
+    dest.write_text(replace(files[0], name=o.save_proxy).format())
+    return [str(dest)]
+
+
+def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult, test_vectors) -> dict | None:
+    """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``)."""
+    plan = problem.plan
+    train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
+    train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device)
+    (w_train,), _ = rep.pool_scores([main.best], train_used, problem.settings, o.device)
+    (w_test,), _ = rep.pool_scores([main.best], plan.test, problem.settings, o.device)
+    return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
+                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats, o.seed, o.n_boot)
+
+
+def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the search described by ``o``; write the outputs; return the report."""
+    out = Path(o.out)
+    out.mkdir(parents=True, exist_ok=True)
+    problem, t0 = _problem(o), time.perf_counter()
+    plan = problem.plan
+    executor = make_executor(o.workers, o.scheduler)
+    try:
+        codes = list(problem.fitness_codes) + list(plan.test.codes)
+        log(f"[discover] {o.space}: statistics of {len(codes)} archs at {o.resolution}² → {o.cache}")
+        failures = precompute(problem.settings, codes, executor)
+        if failures:
+            first = next(iter(failures.items()))
+            raise ValueError(f"statistics failed for {len(failures)} of {len(codes)} archs at --resolution "
+                             f"{o.resolution} (macro archs need >= 64), e.g. {first[0]}: {first[1]}")
+        t_stats = time.perf_counter() - t0
+        main = _search(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
+        t_search = time.perf_counter() - t0 - t_stats
+        other = None
+        if o.compare_random and o.strategy != "random":
+            other = _search(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
+    finally:
+        executor.close()
+    train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
+    hof = [(problem.encode(x), f.values[0]) for x, f in main.hall_of_fame]
+    args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.seed, o.device, o.n_boot)
+    rows = rep.proxies_block([t for t, _ in hof], [v for _, v in hof], *args)
+    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device)
+    baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.seed, o.n_boot)
+    combined = _combined(o, problem, main, test_vectors) if main.best is not None else None
+    report = {
+        "config": asdict(o), "seed": o.seed,
+        "budget": {"generations": main.generations, "population": o.population, "evaluations": main.evaluations},
+        "pools": {"train_used": len(train_used), "test": len(plan.test), "samples": len(plan.samples[0]),
+                  "repeats": len(plan.samples)},
+        "evaluated": main.evaluations, "rejected": main.rejected, "restarts": len(main.restarts),
+        "proxies": rows, "combined": combined, "baselines": baselines,
+        "comparison": rep.comparison(o.space, rows, baselines, combined),
+        "wall_time": {"stats": t_stats, "search": t_search, "total": time.perf_counter() - t0},
+    }
+    if other is not None:
+        rnd = [] if other.best is None else rep.proxies_block(
+            [problem.encode(other.best)], [other.best_fitness.values[0]], *args)
+        report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd}
+    report["saved"] = _write_proxies(o, main, rows, out)
+    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery")
+    return report

@@ -1,0 +1,167 @@
+"""Where a batch of candidates is evaluated: in-process, in local joblib processes, or on Dask.
+
+The engine calls ``executor.evaluate(problem, batch)``. Parallel executors split the batch into
+contiguous chunks and concatenate the answers in order, and evaluation never touches the engine's
+random generator, so a seed gives the same run whatever the executor or the number of workers.
+
+Work is shipped as text: each chunk carries the individuals' ``problem.encode`` strings and a
+reference to the problem. A problem with a ``spec()`` (a :class:`ProblemSpec`: factory path +
+JSON-able config) is re-built on the worker once and cached per process (heavy state such as
+statistics tables is then loaded once per worker, not sent with every chunk); other problems are
+sent by value (cloudpickle).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Protocol, Sequence
+
+from zeroseg.evolution.problem import Fitness, Problem
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """How to rebuild a problem on a worker: ``factory`` is ``"package.module:callable"``."""
+
+    factory: str
+    config: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({"factory": self.factory, "config": self.config}, sort_keys=True)
+
+
+@lru_cache(maxsize=8)
+def _build_from_json(spec_json: str) -> Problem:
+    """Per-process cache: a worker builds each distinct problem once."""
+    spec = json.loads(spec_json)
+    module, _, name = spec["factory"].partition(":")
+    if not name:
+        raise ValueError(f"problem factory {spec['factory']!r} must look like 'package.module:callable'")
+    return getattr(importlib.import_module(module), name)(**spec["config"])
+
+
+def problem_ref(problem: Problem) -> Any:
+    """What travels to workers: the spec's JSON when the problem has one, else the problem itself."""
+    spec = getattr(problem, "spec", None)
+    return spec().to_json() if callable(spec) else problem
+
+
+def evaluate_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
+    """Worker side: rebuild (or receive) the problem, decode the chunk, evaluate it."""
+    problem = _build_from_json(ref) if isinstance(ref, str) else ref
+    return problem.evaluate([problem.decode(t) for t in texts])
+
+
+def n_chunks(problem: Problem, n_items: int, workers: int, chunks_per_worker: int) -> int:
+    """Chunks per batch: ``workers·chunks_per_worker``, or more when the problem caps the chunk size
+    (``chunk_hint``: long, uneven items such as statistics collection balance better in small chunks)."""
+    hint = getattr(problem, "chunk_hint", None)
+    n = workers * chunks_per_worker
+    return max(n, -(-n_items // hint)) if hint else n
+
+
+def split(items: Sequence[Any], n: int) -> list[list[Any]]:
+    """``n`` contiguous, near-equal, non-empty chunks (order kept)."""
+    n = max(1, min(n, len(items)))
+    size, extra = divmod(len(items), n)
+    out, start = [], 0
+    for i in range(n):
+        stop = start + size + (i < extra)
+        out.append(list(items[start:stop]))
+        start = stop
+    return out
+
+
+class Executor(Protocol):
+    def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """In-process: the problem evaluates the whole batch at once (no encode/decode)."""
+
+    def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
+        return list(problem.evaluate(list(batch))) if batch else []
+
+    def close(self) -> None:
+        return None
+
+
+def _loky_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
+    """``evaluate_chunk`` in a loky worker that keeps its per-process caches.
+
+    loky shuts a worker down once its memory has grown 300 MB beyond what it held after its first
+    task (a leak guard; ``process_executor._MAX_MEMORY_LEAK_SIZE``, checked between tasks). A problem
+    that holds statistics in RAM per process grows by more than that on purpose, and a restarted
+    worker would reload them every generation, so the bound is raised for our workers.
+    """
+    from joblib.externals.loky import process_executor
+
+    process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE, 1 << 40)
+    return evaluate_chunk(ref, texts)
+
+
+class JoblibExecutor:
+    """Local processes (joblib's loky backend); ``chunks_per_worker`` chunks per worker per batch."""
+
+    def __init__(self, workers: int, chunks_per_worker: int = 1):
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.workers, self.chunks_per_worker = workers, chunks_per_worker
+
+    def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
+        from joblib import Parallel, delayed
+
+        if not batch:
+            return []
+        ref, texts = problem_ref(problem), [problem.encode(x) for x in batch]
+        chunks = split(texts, n_chunks(problem, len(texts), self.workers, self.chunks_per_worker))
+        parts = Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(ref, c) for c in chunks)
+        return [f for part in parts for f in part]
+
+    def close(self) -> None:
+        return None
+
+
+class DaskExecutor:
+    """A Dask cluster, given as a scheduler address (``tcp://host:port``) or a ``Client``.
+
+    Tasks are submitted with ``retries`` so a failing chunk is re-run; a chunk on a worker that
+    dies is rescheduled by the scheduler on another worker, so a worker death costs a retry, not
+    the run.
+    """
+
+    def __init__(self, scheduler: Any, retries: int = 3, chunks_per_worker: int = 1):
+        from dask.distributed import Client
+
+        self._own = not isinstance(scheduler, Client)
+        self.client = Client(scheduler) if self._own else scheduler
+        self.retries, self.chunks_per_worker = retries, chunks_per_worker
+
+    def _n_workers(self) -> int:
+        return max(1, len(self.client.nthreads()))
+
+    def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
+        if not batch:
+            return []
+        ref, texts = problem_ref(problem), [problem.encode(x) for x in batch]
+        chunks = split(texts, n_chunks(problem, len(texts), self._n_workers(), self.chunks_per_worker))
+        futures = self.client.map(evaluate_chunk, [ref] * len(chunks), chunks, retries=self.retries, pure=False)
+        return [f for part in self.client.gather(futures) for f in part]
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def make_executor(workers: int = 1, scheduler: Any = None, retries: int = 3) -> Executor:
+    """``scheduler`` (address or Client) → Dask; ``workers > 1`` → joblib; otherwise serial."""
+    if scheduler is not None:
+        return DaskExecutor(scheduler, retries=retries)
+    if workers > 1:
+        return JoblibExecutor(workers)
+    return SerialExecutor()
