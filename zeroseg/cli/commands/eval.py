@@ -7,8 +7,6 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
 
 from zeroseg.cli import add_device_arg, command
 from zeroseg.cli.commands.train import add_data_args, make_dataset
@@ -36,6 +34,8 @@ class Eval:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        import torch
+
         from zeroseg.data import EvalTransform
         from zeroseg.train import checkpoint as ckpt
         from zeroseg.train.evaluate import evaluate, write_report

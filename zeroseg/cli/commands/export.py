@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import torch
 
 from zeroseg.cli import add_seed_arg, command
 
@@ -28,6 +27,8 @@ class Export:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        import torch
+
         from zeroseg.train.checkpoint import load_model
         from zeroseg.train.export import check_export, export
 

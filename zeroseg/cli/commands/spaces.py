@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from zeroseg.cli import add_seed_arg, command
-from zeroseg.spaces import create_space, list_spaces
-from zeroseg.spaces.base import SPACES
 
 
 @command("spaces", help="list, describe and sample the segmenter search spaces")
@@ -30,6 +26,11 @@ class SpacesCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        import numpy as np
+
+        from zeroseg.spaces import create_space, list_spaces
+        from zeroseg.spaces.base import SPACES
+
         if args.action == "list":
             for entry in SPACES.entries():
                 print(f"{entry.name:<12} {entry.contract.get('description', '')}")

@@ -6,7 +6,6 @@ import argparse
 import json
 from pathlib import Path
 
-import torch
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 
@@ -83,6 +82,8 @@ class Train:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        import torch
+
         from zeroseg.data import TrainTransform
         from zeroseg.train.checkpoint import make_space, parse_options
         from zeroseg.train.trainer import Trainer
