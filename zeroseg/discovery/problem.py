@@ -1,7 +1,12 @@
 """Proxy discovery as an evolution ``Problem`` (SasWOT, papers/saswot.md, Algorithm 1 and §Evolution).
 
 Individuals are typed DSL ``ProxyGraph``s. ``sample`` draws a random well-typed graph (DEAP-style
-half-and-half, from the engine's rng); ``mutate`` applies DEAP's ``mutUniform`` (replace a subtree)
+half-and-half, from the engine's rng) from a mix: with probability ``layer_share`` it is an aggregate
+``sum_layers``/``mean_layers`` of a random *layer-scalar* tree (uniform NS trees rarely read W/G/A,
+while SasWOT's found proxy is such an aggregate), otherwise a uniform NS tree (which is where K_H
+trees live); with probability ``seed_share`` it is one of ``seeds`` (the library's DSL baselines),
+so the search starts from the known proxies (a seed already evaluated is a duplicate, never re-run).
+``mutate`` applies DEAP's ``mutUniform`` (replace a subtree)
 or ``mutNodeReplacement`` (change one primitive, same signature), with Python's ``random`` (DEAP's
 source) seeded from the engine's rng for the call and restored afterwards; ``crossover`` is DEAP's
 typed one-point crossover made process-independent (``one_point``). So one seed fixes the run.
@@ -27,7 +32,7 @@ import numpy as np
 from zeroseg.discovery.archs import ArchPlan, plan_archs
 from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
-from zeroseg.dsl import ProxyGraph, from_deap, graph_key, make_pset, parse, random_graph, to_deap
+from zeroseg.dsl import NS, ProxyGraph, S, from_deap, graph_key, make_pset, parse, random_graph, to_deap
 from zeroseg.evolution.executors import ProblemSpec
 from zeroseg.evolution.problem import Fitness
 
@@ -76,11 +81,16 @@ class ProxyDiscovery:
 
     def __init__(self, space: str, stats: dict[str, Any], samples: int = 50, repeats: int = 5,
                  archs: int | None = None, seed: int = 0, min_depth: int = 1, max_depth: int = 4,
-                 max_height: int = 7, max_len: int = 32, device: str | None = None):
+                 max_height: int = 7, max_len: int = 32, device: str | None = None,
+                 layer_share: float = 0.0, seed_share: float = 0.0, seeds: Sequence[str] = ()):
+        if not (0 <= layer_share <= 1 and 0 <= seed_share <= 1):
+            raise ValueError(f"layer_share and seed_share must lie in [0, 1], got {layer_share}, {seed_share}")
         self.settings = StatsSettings(**stats)
+        self.seeds = [parse(t) for t in seeds]  # parse errors name the bad seed text
         self.config = dict(space=space, stats=asdict(self.settings), samples=samples, repeats=repeats,
                            archs=archs, seed=seed, min_depth=min_depth, max_depth=max_depth,
-                           max_height=max_height, max_len=max_len, device=device)
+                           max_height=max_height, max_len=max_len, device=device,
+                           layer_share=layer_share, seed_share=seed_share, seeds=list(seeds))
 
     def spec(self) -> ProblemSpec:
         return ProblemSpec("zeroseg.discovery.problem:ProxyDiscovery", self.config)
@@ -107,7 +117,13 @@ class ProxyDiscovery:
 
     # --- variation (engine rng only) ---------------------------------------------------------
     def sample(self, rng: np.random.Generator) -> ProxyGraph:
-        return random_graph(rng, self.config["min_depth"], self.config["max_depth"])
+        c = self.config
+        if self.seeds and rng.random() < c["seed_share"]:
+            return self.seeds[int(rng.integers(len(self.seeds)))]
+        if rng.random() < c["layer_share"]:
+            layer = random_graph(rng, c["min_depth"], max(c["min_depth"], c["max_depth"] - 1), type_=S)
+            return ProxyGraph.apply("sum_layers" if rng.random() < 0.5 else "mean_layers", layer)
+        return random_graph(rng, c["min_depth"], c["max_depth"], type_=NS)
 
     def _bounded(self, child: ProxyGraph, parent: ProxyGraph) -> ProxyGraph:
         """Bloat control: an oversized child falls back to its parent (then counted as a duplicate)."""

@@ -46,14 +46,20 @@ def pool_scores(graphs: Sequence[ProxyGraph], pool: Pool, settings: StatsSetting
     return score_matrix(graphs, pool.codes, memory_stats(settings, tuple(pool.codes)), device)
 
 
+FOUND = "zeroseg discover"  # provenance prefix of proxies found by discovery (not baselines)
+
+
 def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
-    """The proxy library's DSL proxies (``proxies/*.proxy``): name → (graph, sign)."""
+    """The proxy library's known DSL proxies (``proxies/*.proxy``): name → (graph, sign). Proxies
+    that discovery itself wrote there (provenance starts with ``zeroseg discover``) are results, not
+    baselines, so they are left out."""
     from zeroseg.proxies.library import library_files, read_proxy_file
 
     out = {}
     for path in library_files():
         pf = read_proxy_file(path)
-        out[pf.name] = (parse(pf.expression), pf.sign)
+        if not pf.provenance.startswith(FOUND):
+            out[pf.name] = (parse(pf.expression), pf.sign)
     return out
 
 

@@ -37,6 +37,10 @@ class DiscoverOptions:
     compare_random: bool = False
     max_evaluations: int | None = None
     seed: int = 0
+    data_seed: int = 0
+    layer_share: float = 0.5
+    seed_share: float = 0.05
+    seed_library: bool = True
     resolution: int = 64
     batch_size: int = 8
     cache: str = ".cache/zeroseg/stats"
@@ -53,10 +57,13 @@ class DiscoverOptions:
 
 
 def _problem(o: DiscoverOptions) -> ProxyDiscovery:
+    """``data_seed`` fixes the archs, their train samples and the statistics (so runs with other search
+    seeds reuse the cache and are compared on the same archs); ``seed`` drives the search only."""
     stats = dict(cache_dir=str(Path(o.cache).resolve()), resolution=o.resolution, batch_size=o.batch_size,
-                 seed=o.seed, **o.stats_extra)
-    return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.seed,
-                          device=o.device)
+                 seed=o.data_seed, **o.stats_extra)
+    seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
+    return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
+                          device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds)
 
 
 def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str, out: Path,
@@ -77,7 +84,7 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
 
     files = []
     for row in rows:
-        prov = (f"zeroseg discover --space {o.space} --strategy {o.strategy} --seed {o.seed} "
+        prov = (f"{rep.FOUND} --space {o.space} --strategy {o.strategy} --seed {o.seed} "
                 f"--generations {o.generations} --population {o.population} --resolution {o.resolution}; "
                 f"train τ {row['train_fitness']:.4f}, test τ {row['test']['kendall_mean']:.4f}")
         pf = ProxyFile(f"best_{row['rank']}", prov, +1, row["proxy"], (f"found in {result.evaluations} evaluations",))
@@ -98,7 +105,8 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult
     (w_train,), _ = rep.pool_scores([main.best], train_used, problem.settings, o.device)
     (w_test,), _ = rep.pool_scores([main.best], plan.test, problem.settings, o.device)
     return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
-                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats, o.seed, o.n_boot)
+                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
+                              o.n_boot)
 
 
 def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -126,10 +134,12 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         executor.close()
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
     hof = [(problem.encode(x), f.values[0]) for x, f in main.hall_of_fame]
-    args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.seed, o.device, o.n_boot)
+    args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.data_seed, o.device,
+            o.n_boot)
     rows = rep.proxies_block([t for t, _ in hof], [v for _, v in hof], *args)
     test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device)
-    baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.seed, o.n_boot)
+    baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
+                                   o.n_boot)
     combined = _combined(o, problem, main, test_vectors) if main.best is not None else None
     report = {
         "config": asdict(o), "seed": o.seed,

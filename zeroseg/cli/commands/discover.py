@@ -26,6 +26,13 @@ class Discover:
         p.add_argument("--strategy", choices=("evolution", "random"), default="evolution")
         p.add_argument("--compare-random", action="store_true",
                        help="also run random search with the same evaluation budget (curve + report)")
+        p.add_argument("--layer-share", type=float, default=0.5,
+                       help="share of random candidates that aggregate a layer-level tree (default 0.5)")
+        p.add_argument("--seed-share", type=float, default=0.05,
+                       help="share of random candidates drawn from the library's baselines (default 0.05)")
+        p.add_argument("--no-seed-library", action="store_true", help="do not seed the search with library proxies")
+        p.add_argument("--data-seed", type=int, default=0,
+                       help="seed of the arch subset, train samples and statistics (default 0); --seed drives the search")
         p.add_argument("--workers", type=int, default=1, help="local worker processes (joblib; default 1)")
         p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
         p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
@@ -49,7 +56,8 @@ class Discover:
             space=args.space, out=args.out, generations=args.generations, population=args.population,
             topk=args.topk, patience=args.patience, samples=args.samples, repeats=args.repeats,
             archs=args.archs or None, strategy=args.strategy, compare_random=args.compare_random,
-            max_evaluations=args.budget, seed=args.seed, resolution=args.resolution, batch_size=args.batch_size,
+            max_evaluations=args.budget, seed=args.seed, data_seed=args.data_seed,
+            layer_share=args.layer_share, seed_share=args.seed_share, seed_library=not args.no_seed_library, resolution=args.resolution, batch_size=args.batch_size,
             cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
             resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
             n_boot=args.bootstrap, save_proxy=args.save_proxy, progress=False if args.no_progress else None,

@@ -24,9 +24,8 @@ def genotype_text(args: argparse.Namespace) -> str:
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
-    from zeroseg.data import list_datasets
-
-    p.add_argument("--dataset", default="camvid", choices=list_datasets(), help="dataset (default camvid)")
+    p.add_argument("--dataset", default="camvid",
+                   help="registered dataset: camvid, cityscapes, folder … (default camvid)")
     p.add_argument("--data-root", default=None, help="dataset folder (default: the dataset's env variable, "
                    "e.g. ZEROSEG_CAMVID)")
     p.add_argument("--num-classes", type=int, default=None, help="classes of a folder dataset")
