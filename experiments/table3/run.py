@@ -1,0 +1,157 @@
+"""Regenerate our SasWOT Table 3 on TransNAS-Bench-101 segmentation, plus the fidelity check.
+
+    python experiments/table3/run.py                       # defaults below, resumable
+    python experiments/table3/run.py --limit 711 --resolution 256   # the full (slow) setting
+
+Steps (outputs under ``results/``):
+1. ``scores_<space>.csv``: every registered proxy on ``--limit`` archs per space drawn with
+   ``default_rng(--seed)`` (``zeroseg.correlation.scores.pick_archs``), appended arch by arch, so an
+   interrupted run resumes; ``--budget-min`` stops scoring a space after that many minutes and
+   the tables use the archs done so far.
+2. ``table3_ours.*``: mean ± std Kd/Sp/Ps over ``--repeats`` random ``--samples``-arch samples of
+   the scored archs; ``table3_suite_zero.*``: Suite-Zero's columns on the same archs, and
+   ``table3_suite_zero_full.*`` on the whole tables.
+3. ``fidelity.md``/``.csv``: Spearman(ours, Suite-Zero) per proxy on the scored archs; Kendall-τ
+   of our flops/params vs val_acc next to that of Suite-Zero's columns on the same archs, and,
+   with ``--sizes N``, on N random archs per space (``sizes_<space>.csv``; no network pass).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zeroseg.correlation.metrics import kendall, sampled_correlations, spearman
+from zeroseg.correlation.scores import compute_scores, pick_archs
+from zeroseg.correlation.table import SUITE_ZERO_COLUMNS, correlation_rows, suite_zero_scores, write_table
+from zeroseg.proxies import create_proxy, list_proxies
+from zeroseg.transnas import load_table
+
+HERE = Path(__file__).resolve().parent
+SPACES = ("micro", "macro")
+FIDELITY = ("snip", "grad_norm", "nwot", "jacov", "l2_norm", "flops", "params")
+
+
+class Budget(Exception):
+    """Raised by the progress callback when the time budget is spent."""
+
+
+def score_space(space: str, args: argparse.Namespace, out: Path) -> None:
+    """Step 1 for one space: score the pool's archs not yet in ``scores_<space>.csv``."""
+    deadline = time.time() + 60 * args.budget_min
+    table = load_table(space)
+    pool = pick_archs(table, args.limit, args.seed)
+    proxies = list_proxies()
+
+    def progress(i: int, n: int, code: str, s: float) -> None:
+        print(f"[{space}] {i}/{n} {code} {s:.1f}s", file=sys.stderr, flush=True)
+        if time.time() > deadline:
+            raise Budget
+
+    try:
+        compute_scores(pool["net_code"].tolist(), proxies, out / f"scores_{space}.csv", progress=progress,
+                       resolution=args.resolution, batch_size=args.batch_size, seed=args.seed)
+    except Budget:
+        print(f"[{space}] time budget spent; using the archs scored so far", file=sys.stderr)
+
+
+def scored_rows(space: str, args: argparse.Namespace) -> pd.DataFrame:
+    """The archs of ``scores_<space>.csv`` merged with the table (Suite-Zero columns get ``_sz``)."""
+    csv = args.out / f"scores_{space}.csv"
+    if not csv.is_file():
+        return pd.DataFrame()
+    return load_table(space).merge(pd.read_csv(csv), on="net_code", suffixes=("_sz", ""))
+
+
+def size_rows(space: str, args: argparse.Namespace) -> list[dict]:
+    """Kendall-τ vs val_acc of our flops/params next to Suite-Zero's columns on ``--sizes`` random
+    archs per space (flops/params need no network pass: meta device), ``sizes_<space>.csv``."""
+    table = pick_archs(load_table(space), args.sizes, args.seed + 1)
+    frame = compute_scores(table["net_code"].tolist(), ["flops", "params"], args.out / f"sizes_{space}.csv")
+    acc = table["val_acc"].to_numpy(float)
+    rows = []
+    for name in ("flops", "params"):
+        ours, theirs = frame[name].to_numpy(float), table[SUITE_ZERO_COLUMNS[name]].to_numpy(float)
+        kd_o = sampled_correlations(ours, acc, samples=args.samples, repeats=args.repeats, seed=args.seed)
+        kd_t = sampled_correlations(theirs, acc, samples=args.samples, repeats=args.repeats, seed=args.seed)
+        rows.append({"space": space, "proxy": name, "n": len(table), "spearman_vs_suite_zero": spearman(ours, theirs),
+                     "kd_ours": kd_o.kendall_mean, "kd_suite_zero": kd_t.kendall_mean,
+                     "kd_diff": kd_o.kendall_mean - kd_t.kendall_mean,
+                     "kd_pool_ours": kendall(ours, acc), "kd_pool_suite_zero": kendall(theirs, acc)})
+    return rows
+
+
+def fidelity_rows(space: str, frame: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
+    rows = []
+    ref = table.set_index("net_code").loc[frame["net_code"]]
+    for name in FIDELITY:
+        col = SUITE_ZERO_COLUMNS[name]
+        row = {"space": space, "proxy": name, "n": int(np.isfinite(frame[name]).sum()),
+               "spearman_vs_suite_zero": spearman(frame[name].to_numpy(float), ref[col].to_numpy(float))}
+        if name in ("flops", "params"):
+            ours = sampled_correlations(frame[name].to_numpy(float), ref["val_acc"].to_numpy(float))
+            theirs = sampled_correlations(ref[col].to_numpy(float), ref["val_acc"].to_numpy(float))
+            row.update(kd_ours=ours.kendall_mean, kd_suite_zero=theirs.kendall_mean,
+                       kd_diff=ours.kendall_mean - theirs.kendall_mean,
+                       kd_pool_ours=kendall(frame[name], ref["val_acc"]),
+                       kd_pool_suite_zero=kendall(ref[col], ref["val_acc"]))
+        rows.append(row)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--limit", type=int, default=60, help="archs scored per space (default 60)")
+    p.add_argument("--resolution", type=int, default=64, help="input size (default 64; see README)")
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--samples", type=int, default=50)
+    p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--budget-min", type=float, default=1e9, help="stop scoring a space after this many minutes")
+    p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--sizes", type=int, default=0,
+                   help="also check flops/params on N random archs per space (711/500 = all; 0 = skip)")
+    p.add_argument("--score", nargs="*", choices=SPACES, default=list(SPACES),
+                   help="spaces to score now (default both); tables use every scores CSV present")
+    args = p.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    signs = {n: create_proxy(n).sign for n in list_proxies()}
+    ours, sz_sub, sz_full, fid = [], [], [], []
+    for space in SPACES:
+        if space in args.score:
+            score_space(space, args, args.out)
+        scored = scored_rows(space, args)
+        if scored.empty:
+            print(f"[{space}] no scored archs in {args.out}; skipped", file=sys.stderr)
+            continue
+        table = load_table(space)
+        acc = scored["val_acc"].to_numpy(float)
+        kw = dict(samples=args.samples, repeats=args.repeats, seed=args.seed)
+        ours.append(correlation_rows(space, {n: scored[n].to_numpy(float) for n in signs}, acc,
+                                     signs=signs, source="ours", **kw))
+        sub = table.set_index("net_code").loc[scored["net_code"]].reset_index()
+        sz_sub.append(correlation_rows(space, suite_zero_scores(sub), acc, source="suite-zero", **kw))
+        sz_full.append(correlation_rows(space, suite_zero_scores(table), table["val_acc"].to_numpy(float),
+                                        source="suite-zero", **kw))
+        fid += fidelity_rows(space, scored, table)
+        if args.sizes:
+            fid += size_rows(space, args)
+    meta = {k: str(v) for k, v in vars(args).items()}
+    write_table(pd.concat(ours, ignore_index=True), args.out / "table3_ours", meta)
+    write_table(pd.concat(sz_sub, ignore_index=True), args.out / "table3_suite_zero", meta)
+    write_table(pd.concat(sz_full, ignore_index=True), args.out / "table3_suite_zero_full", meta)
+    fidelity = pd.DataFrame(fid)
+    fidelity.to_csv(args.out / "fidelity.csv", index=False, float_format="%.4f")
+    (args.out / "fidelity.md").write_text(fidelity.to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n")
+    print((args.out / "table3_ours.md").read_text())
+    print(fidelity.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""Correlation metrics against scipy on known data; NaN safety; sampling and bootstrap."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from zeroseg.correlation.metrics import (
+    bootstrap_ci,
+    correlations,
+    kendall,
+    pearson,
+    sampled_correlations,
+    spearman,
+)
+
+X = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+Y = np.array([2.0, 1.0, 4.0, 3.0, 6.0, 5.0])
+
+
+def test_against_scipy_and_hand_values():
+    assert kendall(X, Y) == pytest.approx(stats.kendalltau(X, Y)[0]) == pytest.approx(9 / 15)
+    assert spearman(X, Y) == pytest.approx(stats.spearmanr(X, Y)[0]) == pytest.approx(1 - 6 * 6 / (6 * 35))
+    assert pearson(X, Y) == pytest.approx(stats.pearsonr(X, Y)[0])
+    assert kendall(X, -X) == pytest.approx(-1.0)
+
+
+def test_nan_pairs_are_dropped_and_degenerate_is_nan():
+    xn = np.append(X, np.nan)
+    yn = np.append(Y, 7.0)
+    assert kendall(xn, yn) == pytest.approx(kendall(X, Y))
+    assert math.isnan(kendall(np.ones(6), Y))  # constant score
+    assert math.isnan(spearman(X[:2], Y[:2]))  # too few pairs
+    assert all(math.isnan(v) for v in correlations(np.full(6, np.nan), Y).values())
+    with pytest.raises(ValueError, match="lengths differ"):
+        kendall(X, Y[:3])
+
+
+def test_sampled_correlations_whole_pool_and_seed():
+    s = sampled_correlations(X, Y, samples=50, repeats=4, seed=0)
+    assert s.samples == 6 and s.kendall_std == 0 and s.kendall_mean == pytest.approx(kendall(X, Y))
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=200)
+    y = x + rng.normal(size=200)
+    a = sampled_correlations(x, y, samples=50, repeats=10, seed=3)
+    assert a == sampled_correlations(x, y, samples=50, repeats=10, seed=3)
+    assert a != sampled_correlations(x, y, samples=50, repeats=10, seed=4)
+    assert 0.3 < a.kendall_mean < 0.7 and a.kendall_std > 0
+
+
+def test_bootstrap_ci_brackets_estimate():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=100)
+    y = x + rng.normal(size=100)
+    est, lo, hi = bootstrap_ci(x, y, "spearman", n_boot=300, seed=0)
+    assert lo < est < hi and est == pytest.approx(spearman(x, y))
+    with pytest.raises(ValueError, match="unknown metric"):
+        bootstrap_ci(x, y, "tau")

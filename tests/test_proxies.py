@@ -1,0 +1,78 @@
+"""Registry-driven smoke tests of every proxy: finite and deterministic under a seed (64×64)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from zeroseg.proxies import avt, create_proxy, list_proxies, score_arch, score_many
+from zeroseg.proxies.base import BN_MODES, KINDS, NEEDS
+
+ARCH = "64-41414-1_00_210"  # first micro row of the table
+SETUP = dict(resolution=64, batch_size=2, seed=0)
+
+
+@pytest.fixture(scope="module")
+def avt_file(tmp_path_factory):
+    """AVT min 0 / max 1 for both SasWOT components, so saswot = saswot_minus + nwot exactly."""
+    path = tmp_path_factory.mktemp("avt") / "avt.json"
+    key = avt.avt_key("micro", SETUP["resolution"], SETUP["batch_size"])
+    bounds = {n: {"min": 0.0, "max": 1.0} for n in ("saswot_minus", "nwot")}
+    path.write_text(json.dumps({key: {"bounds": bounds}}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def twice(avt_file):
+    """Every proxy scored on two fresh contexts (same seed)."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(avt, "AVT_FILE", avt_file)
+    try:
+        names = list_proxies()
+        return score_many(names, ARCH, **SETUP), score_many(names, ARCH, **SETUP)
+    finally:
+        mp.undo()
+
+
+@pytest.mark.parametrize("name", list_proxies())
+def test_contract_is_complete(name):
+    c = create_proxy(name).contract
+    assert c["kind"] in KINDS and c["bn"] in BN_MODES and c["sign"] in (1, -1)
+    assert set(c["needs"]) <= set(NEEDS) and c["provenance"]
+
+
+@pytest.mark.parametrize("name", list_proxies())
+def test_finite_and_deterministic(name, twice):
+    a, b = twice[0][name], twice[1][name]
+    assert a.ok, a.invalid
+    assert math.isfinite(a.value)
+    assert a.value == b.value, f"{name}: {a.value} != {b.value} under one seed"
+
+
+def test_saswot_is_sum_of_avt_components(twice):
+    r = twice[0]
+    assert r["saswot"].value == pytest.approx(r["saswot_minus"].value + r["nwot"].value, rel=1e-12)
+
+
+def test_missing_avt_bounds_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr(avt, "AVT_FILE", tmp_path / "none.json")
+    with pytest.raises(KeyError, match="zeroseg proxies estimate-avt --space micro --resolution 64"):
+        score_arch("saswot", ARCH, **SETUP)
+
+
+def test_avt_normalize_and_empty_range():
+    assert avt.normalize(3.0, 1.0, 5.0) == 0.5
+    with pytest.raises(ValueError, match="empty"):
+        avt.normalize(1.0, 2.0, 2.0)
+
+
+def test_score_arch_times_the_whole_call():
+    r = score_arch("params", ARCH, **SETUP)
+    assert r.ok and r.value == 11_902_545 and r.seconds > 0  # the table's params_m × 1e6
+
+
+def test_unknown_proxy_lists_known_names():
+    with pytest.raises(KeyError, match="known: .*saswot"):
+        score_arch("no_such_proxy", ARCH, **SETUP)

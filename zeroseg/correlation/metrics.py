@@ -1,0 +1,146 @@
+"""Rank and linear correlations, SasWOT-style repeated sampling, and a bootstrap CI.
+
+SasWOT (papers/saswot.md, "Experiments on Segmentation Benchmark") draws 50 random archs per
+experiment and reports the mean Kendall-τ, Spearman and Pearson against the benchmark accuracy;
+we repeat that ``repeats`` times with one seed and report mean and std. NaN-safe: pairs where the
+score or the accuracy is not finite are dropped; a sample with fewer than 3 valid pairs or a
+constant column gives NaN for that repeat, and the summary is taken over the finite repeats.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+import numpy as np
+from scipy import stats
+
+METRICS = ("kendall", "spearman", "pearson")
+MIN_PAIRS = 3
+
+
+def _clean(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Finite pairs of (x, y), or None when too few or either side is constant."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"score and accuracy lengths differ: {x.shape} vs {y.shape}")
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if len(x) < MIN_PAIRS or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None
+    return x, y
+
+
+def _safe(fn: Callable, x: np.ndarray, y: np.ndarray) -> float:
+    pair = _clean(x, y)
+    if pair is None:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(fn(*pair)[0])
+
+
+def kendall(x: np.ndarray, y: np.ndarray) -> float:
+    """Kendall τ-b (scipy's default, ties handled); NaN when undefined."""
+    return _safe(stats.kendalltau, x, y)
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> float:
+    return _safe(stats.spearmanr, x, y)
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    return _safe(stats.pearsonr, x, y)
+
+
+METRIC_FNS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "kendall": kendall,
+    "spearman": spearman,
+    "pearson": pearson,
+}
+
+
+def correlations(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """All three metrics on the full vectors."""
+    return {m: fn(x, y) for m, fn in METRIC_FNS.items()}
+
+
+@dataclass(frozen=True)
+class CorrelationSummary:
+    """Mean/std of each metric over the finite repeats; ``valid`` = finite scores in the pool."""
+
+    n_pool: int
+    valid: int
+    samples: int
+    repeats: int
+    kendall_mean: float
+    kendall_std: float
+    spearman_mean: float
+    spearman_std: float
+    pearson_mean: float
+    pearson_std: float
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def sampled_correlations(
+    scores: np.ndarray, acc: np.ndarray, *, samples: int = 50, repeats: int = 20, seed: int = 0
+) -> CorrelationSummary:
+    """Repeat ``repeats`` times: draw ``samples`` archs without replacement, correlate, summarise.
+
+    ``samples`` larger than the pool (or <= 0) uses the whole pool each time.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    acc = np.asarray(acc, dtype=np.float64)
+    if scores.shape != acc.shape or scores.ndim != 1:
+        raise ValueError(f"scores and acc must be 1-D of equal length, got {scores.shape} and {acc.shape}")
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    n = len(scores)
+    k = n if samples <= 0 or samples >= n else samples
+    rng = np.random.default_rng(seed)
+    per = {m: np.empty(repeats) for m in METRICS}
+    for r in range(repeats):
+        idx = rng.choice(n, size=k, replace=False)
+        for m, fn in METRIC_FNS.items():
+            per[m][r] = fn(scores[idx], acc[idx])
+    out: dict[str, float] = {}
+    for m, vals in per.items():
+        finite = vals[np.isfinite(vals)]
+        out[f"{m}_mean"] = float(finite.mean()) if len(finite) else float("nan")
+        out[f"{m}_std"] = float(finite.std()) if len(finite) else float("nan")
+    valid = int(np.isfinite(scores).sum())
+    return CorrelationSummary(n_pool=n, valid=valid, samples=k, repeats=repeats, **out)
+
+
+def bootstrap_ci(
+    x: np.ndarray,
+    y: np.ndarray,
+    metric: str = "kendall",
+    *,
+    n_boot: int = 1000,
+    alpha: float = 0.05,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Point estimate and percentile bootstrap (1 − alpha) CI of ``metric`` over arch pairs.
+
+    Resamples archs with replacement ``n_boot`` times (Efron's percentile interval); NaN
+    resamples are dropped. Returns ``(estimate, low, high)``.
+    """
+    if metric not in METRIC_FNS:
+        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+    fn = METRIC_FNS[metric]
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    est = fn(x, y)
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    boots = np.array([fn(x[i], y[i]) for i in (rng.integers(0, n, n) for _ in range(n_boot))])
+    boots = boots[np.isfinite(boots)]
+    if not len(boots):
+        return est, float("nan"), float("nan")
+    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
+    return est, float(lo), float(hi)

@@ -1,0 +1,110 @@
+"""Proxy registry, contract and result type.
+
+A proxy is a function ``fn(ctx: ArchContext) -> float``; its contract is declared where it is
+registered (``@register_proxy``): what it needs, the BatchNorm mode of its pass, its sign
+(+1: higher score = better arch) and its kind. ``Proxy.__call__`` times it and turns a runtime
+failure (NaN, inf, singular matrix, overflow) into an invalid result with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from zeroseg.registry import Registry
+
+if TYPE_CHECKING:
+    from zeroseg.proxies.context import ArchContext
+
+NEEDS = ("labels", "gradients", "activations", "input_jacobian", "stats", "model", "table")
+BN_MODES = ("train", "eval", "off")
+KINDS = ("dsl", "builtin")
+
+ProxyFn = Callable[["ArchContext"], float]
+PROXIES: Registry[ProxyFn] = Registry("proxy", ("zeroseg.proxies",))
+
+
+def register_proxy(
+    name: str, *, needs: tuple[str, ...], bn: str, sign: int, kind: str, provenance: str, **extra: Any
+) -> Callable[[ProxyFn], ProxyFn]:
+    """Register ``fn(ctx) -> float`` under ``name`` after checking the contract's values."""
+    bad = [n for n in needs if n not in NEEDS]
+    if bad:
+        raise ValueError(f"proxy {name!r}: unknown needs {bad}; valid: {', '.join(NEEDS)}")
+    if bn not in BN_MODES:
+        raise ValueError(f"proxy {name!r}: bn must be one of {BN_MODES}, got {bn!r}")
+    if sign not in (1, -1):
+        raise ValueError(f"proxy {name!r}: sign must be +1 or -1, got {sign!r}")
+    if kind not in KINDS:
+        raise ValueError(f"proxy {name!r}: kind must be one of {KINDS}, got {kind!r}")
+    return PROXIES.register(
+        name, needs=tuple(needs), bn=bn, sign=sign, kind=kind, provenance=provenance, **extra
+    )
+
+
+@dataclass(frozen=True)
+class ProxyResult:
+    """A score, or ``invalid`` with the reason (``value`` is then NaN); ``seconds`` of wall time."""
+
+    name: str
+    value: float
+    invalid: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid is None
+
+
+class ProxyFailure(Exception):
+    """Raised inside a proxy to report a defined invalid score (caught by ``Proxy``)."""
+
+
+# Failures of the maths on a particular arch; programming errors (TypeError …) still propagate.
+_RUNTIME_ERRORS = (ProxyFailure, FloatingPointError, OverflowError, ZeroDivisionError, ArithmeticError)
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """A registered proxy with its contract, callable on an ``ArchContext``."""
+
+    name: str
+    fn: ProxyFn
+    contract: dict
+
+    @property
+    def sign(self) -> int:
+        return int(self.contract["sign"])
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(self.contract["needs"])
+
+    def __call__(self, ctx: "ArchContext") -> ProxyResult:
+        t0 = time.perf_counter()
+        try:
+            value = float(self.fn(ctx))
+            reason = None if math.isfinite(value) else f"non-finite score {value}"
+        except _RUNTIME_ERRORS as exc:
+            value, reason = float("nan"), f"{type(exc).__name__}: {exc}"
+        except RuntimeError as exc:  # torch linalg / numerical errors surface as RuntimeError
+            value, reason = float("nan"), f"RuntimeError: {exc}"
+        return ProxyResult(self.name, value if reason is None else float("nan"), reason,
+                           time.perf_counter() - t0)
+
+
+def list_proxies(**where: Any) -> list[str]:
+    """Registered proxy names, optionally filtered by contract values (``kind="dsl"``)."""
+    return PROXIES.list(**where)
+
+
+def get_proxy(name: str) -> ProxyFn:
+    return PROXIES.get(name)
+
+
+def create_proxy(name: str) -> Proxy:
+    """The named proxy as a callable ``Proxy`` (raises ``UnknownUnitError`` listing known names)."""
+    entry = PROXIES.entry(name)
+    return Proxy(name, entry.obj, dict(entry.contract))

@@ -1,0 +1,1 @@
+"""Built-in proxies computed on the model, one module each (registered where defined)."""

@@ -1,0 +1,108 @@
+"""The one forward+backward pass that the gradient-based built-ins share.
+
+NASLib / zero-cost-nas (``naslib/predictors/pruners/p_utils.py``) score the weights of every
+``nn.Conv2d`` and ``nn.Linear`` (transposed convolutions are not instances of either, so the TNB101
+decoder's deconvolutions are excluded) after one backward of the loss on one batch, with the
+network in train mode. We do the same with the pixel-wise cross-entropy on the real CamVid batch
+(void pixels ignored). Optional extras recorded in the same pass: per-layer Fisher terms
+(``activations``) and the input Jacobian of the summed logits (``input_jacobian``, jacov/epe_nas).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from zeroseg.stats.batch import IGNORE_INDEX
+
+if TYPE_CHECKING:
+    from zeroseg.proxies.context import ArchContext
+
+EXTRAS = frozenset({"activations", "input_jacobian"})
+
+
+def prunable_layers(model: nn.Module) -> list[nn.Module]:
+    """Conv2d and Linear modules in definition order (NASLib's ``get_layer_metric_array`` rule)."""
+    return [m for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def prepare(model: nn.Module, bn: str) -> nn.Module:
+    """Set the BatchNorm mode: ``train`` (batch statistics), ``eval`` (running statistics) or
+    ``off`` (every BatchNorm replaced by identity, as synflow's ``get_prunable_copy(bn=False)``)."""
+    if bn == "off":
+        for parent in list(model.modules()):
+            for key, child in parent.named_children():
+                if isinstance(child, nn.modules.batchnorm._BatchNorm):
+                    setattr(parent, key, nn.Identity())
+    model.train(bn != "eval")
+    return model
+
+
+def layer_sum(model: nn.Module, metric: Callable[[nn.Module], torch.Tensor]) -> float:
+    """Σ over prunable layers of Σ metric(layer), accumulated in float64 (NASLib ``sum_arr``)."""
+    total = torch.zeros((), dtype=torch.float64)
+    for layer in prunable_layers(model):
+        total += metric(layer).detach().double().sum().cpu()
+    return float(total)
+
+
+def fill_missing_grads(model: nn.Module) -> None:
+    """Give layers that the backward did not reach (a dead cell) a zero gradient, as NASLib's
+    measures do (``torch.zeros_like(layer.weight)`` when ``grad is None``)."""
+    for layer in prunable_layers(model):
+        if layer.weight.grad is None:
+            layer.weight.grad = torch.zeros_like(layer.weight)
+
+
+def _fisher_term(act: torch.Tensor, grad: torch.Tensor) -> torch.Tensor:
+    """Σ_k ½·mean_n(Σ_hw a·∂L/∂a)² of one layer's output (Theis et al. 2018, as in NASLib)."""
+    prod = act * grad
+    g_nk = prod.sum(dim=(2, 3)) if prod.dim() == 4 else prod
+    return 0.5 * g_nk.double().pow(2).mean(0).sum()
+
+
+@dataclass
+class GradPass:
+    """A model after one backward of the cross-entropy: weights carry ``.grad``."""
+
+    model: nn.Module
+    loss: float
+    extras: frozenset[str]
+    fisher: list[torch.Tensor] = field(default_factory=list)
+    input_jacobian: torch.Tensor | None = None  # (N, 3·H·W) ∂(Σ logits)/∂x
+
+
+def run_grad_pass(ctx: "ArchContext", bn: str, extras: frozenset[str]) -> GradPass:
+    """Fresh model copy in ``bn`` mode → forward on the real batch → CE backward (+ extras)."""
+    model = prepare(ctx.model(), bn)
+    model.zero_grad(set_to_none=True)
+    images, labels = ctx.batch()
+    want_jac = "input_jacobian" in extras
+    x = images.clone().requires_grad_(want_jac)
+    result = GradPass(model, 0.0, frozenset(extras))
+    hooks, tensor_hooks = [], []
+    if "activations" in extras:
+
+        def on_forward(_m: nn.Module, _inp: tuple, out: torch.Tensor) -> None:
+            act = out.detach()
+            tensor_hooks.append(out.register_hook(lambda g, a=act: result.fisher.append(_fisher_term(a, g))))
+
+        hooks = [layer.register_forward_hook(on_forward) for layer in prunable_layers(model)]
+    try:
+        out = model(x)
+        loss = F.cross_entropy(out, labels, ignore_index=IGNORE_INDEX)
+        loss.backward(retain_graph=want_jac)
+    finally:
+        for h in hooks + tensor_hooks:
+            h.remove()
+    fill_missing_grads(model)
+    result.loss = float(loss.detach())
+    if want_jac:
+        (jac,) = torch.autograd.grad(out, x, torch.ones_like(out), allow_unused=True)
+        jac = torch.zeros_like(x) if jac is None else jac  # logits independent of the input
+        result.input_jacobian = jac.reshape(jac.shape[0], -1).detach()
+    return result
