@@ -1,0 +1,84 @@
+"""The search's tables and files: everything evaluated, the top-k, the Pareto front, the winner's
+training command. Costs (params, FLOPs, activations) of reported genotypes are filled in here when
+the search did not need them per candidate (no FLOPs/params constraint or objective)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from zeroseg.evolution import EvolutionResult, Fitness
+from zeroseg.evolution.checkpoint import load as load_checkpoint
+from zeroseg.search.plots import pareto_plot, search_curve
+
+
+def evaluated_table(problem: Any, checkpoint: Path) -> pd.DataFrame:
+    """One row per evaluated genotype (valid or rejected), from the engine's checkpoint memo."""
+    state = load_checkpoint(checkpoint)
+    rows = []
+    for key, e in state.memo.items():
+        row = {"genotype": e.text, "generation": e.generation, "valid": e.invalid is None, "invalid": e.invalid}
+        row.update({f"objective_{o}": v for o, v in zip(problem.objectives, e.values)})
+        row.update(e.info or {})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def ranked_table(problem: Any, pairs: list[tuple[Any, Fitness]]) -> pd.DataFrame:
+    """Rows for ``pairs`` (best first) with costs filled in where the search skipped them."""
+    rows = []
+    for rank, (g, fit) in enumerate(pairs, 1):
+        info = dict(fit.info or {})
+        if "flops" not in info:
+            info.update(problem.cost_info(g))
+        row = {"rank": rank, "genotype": problem.encode(g)}
+        row.update({f"objective_{o}": v for o, v in zip(problem.objectives, fit.values)})
+        rows.append({**row, **info})
+    return pd.DataFrame(rows)
+
+
+def train_command(args: list[str], genotype: str, out: str = "runs/train_winner") -> str:
+    """The shell command that trains ``genotype`` (``zeroseg train``), quoted for a POSIX shell."""
+    return shlex.join(["zeroseg", "train", *args, "--genotype", genotype, "--out", out])
+
+
+def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(df.to_json(orient="records"))
+
+
+def write_outputs(problem: Any, main: EvolutionResult, other: EvolutionResult | None, out: Path,
+                  command_args: list[str], scorer_label: str) -> dict[str, Any]:
+    """Write the tables, plots and winner command; return the report's search part."""
+    table = evaluated_table(problem, out / "checkpoint.json")
+    table.to_csv(out / "evaluated.csv", index=False)
+    table.to_parquet(out / "evaluated.parquet", index=False)
+    main.log.to_csv(out / "log.csv", index=False)
+    top = ranked_table(problem, main.hall_of_fame)
+    top.to_csv(out / "topk.csv", index=False)
+    (out / "topk.json").write_text(json.dumps(_frame_records(top), indent=1))
+    report: dict[str, Any] = {
+        "evaluated": main.evaluations, "valid": int(table["valid"].sum()) if len(table) else 0,
+        "rejected": main.rejected, "restarts": len(main.restarts), "generations": main.generations,
+        "objectives": list(problem.objectives), "topk": _frame_records(top),
+    }
+    if other is not None:
+        other.log.to_csv(out / "log_random.csv", index=False)
+        report["random"] = {"evaluated": other.evaluations, "best": None if other.best_fitness is None
+                            else list(other.best_fitness.values), "best_genotype":
+                            None if other.best is None else problem.encode(other.best)}
+    search_curve(main.log, out / "curve.png", None if other is None else other.log,
+                 title=f"{problem.setup.space}: segmenter search ({scorer_label})")
+    if len(problem.objectives) > 1:
+        front = ranked_table(problem, sorted(main.pareto, key=lambda p: -p[1].values[0]))
+        front.to_csv(out / "pareto.csv", index=False)
+        pareto_plot(table[table["valid"]], front, problem.objectives, out / "pareto.png")
+        report["pareto"] = _frame_records(front)
+    if len(top):
+        cmd = train_command(command_args, top["genotype"].iloc[0])
+        (out / "train_winner.sh").write_text("#!/bin/sh\n" + cmd + "\n")
+        report["train_command"] = cmd
+    return report
