@@ -124,8 +124,12 @@ def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, An
     return report
 
 
+TRAIN_EPOCHS = 100  # a full-length default for the printed command; edit it for short runs
+
+
 def train_args(o: SearchOptions) -> list[str]:
     """``zeroseg train`` arguments shared by every genotype of this search (genotype added later)."""
-    args = ["--space", o.space, "--dataset", o.dataset, "--input-size", str(o.input_size[0]), str(o.input_size[1])]
+    args = ["--space", o.space, "--dataset", o.dataset, "--input-size", str(o.input_size[0]), str(o.input_size[1]),
+            "--epochs", str(TRAIN_EPOCHS), "--device", o.device]
     return args + (["--data-root", str(o.data_root)] if o.data_root else [])
 
