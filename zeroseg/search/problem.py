@@ -75,7 +75,7 @@ class SegmenterProblem:
         return self.space.crossover(a, b, rng)
 
     def key(self, x: Any) -> str:
-        return self.space.encode(x)
+        return self.space.encode(self.space.canonical(x))
 
     def encode(self, x: Any) -> str:
         return self.space.encode(x)

@@ -60,6 +60,14 @@ class SearchSpace:
         """Raise ``InvalidGenotype`` naming the broken rule; return None when valid."""
         raise NotImplementedError
 
+    def canonical(self, g: Any) -> Any:
+        """The representative of ``g``'s class: genotypes that build the same network share it.
+
+        Search deduplicates on ``encode(canonical(g))``; spaces with genes that can be unused
+        (e.g. FasterSeg nodes no branch passes through) override this.
+        """
+        return g
+
     def encode(self, g: Any) -> str:
         """Compact, canonical text (equal genotypes ⇔ equal text)."""
         raise NotImplementedError

@@ -114,6 +114,12 @@ class FasterSegSpace(SearchSpace):
         L = self.layers
         return sorted({branch_path(d, L)[l] * L + l for d in (g.down32, g.down_b) for l in range(L)})
 
+    def canonical(self, g: FasterSegGenotype) -> FasterSegGenotype:
+        """Genes of nodes no branch passes through set to 0: they do not change the network."""
+        used = set(self.used_nodes(g))
+        return FasterSegGenotype(*(tuple(v if i in used else 0 for i, v in enumerate(vals)) for vals in
+                                   (g.ops, g.widths)), g.down32, g.down_b)
+
     def mutate(self, g: FasterSegGenotype, rng: np.random.Generator) -> FasterSegGenotype:
         """One of: a used node's op, a used node's width, the stride-32 path, the second branch's path."""
 
