@@ -13,8 +13,10 @@ CAMVID = Path(os.environ.get("ZEROSEG_CAMVID", REPO.parent / "shared" / "data" /
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _threads() -> None:
-    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+def _one_thread() -> None:
+    """One intra-op thread: test tensors are small, and OpenMP barriers on a shared 2-core machine
+    slow them down by orders of magnitude (benchmarks under benches/ set their own threads)."""
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="session")

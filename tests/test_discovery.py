@@ -69,7 +69,10 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     log = pd.read_csv(out / "log.csv")
     assert list(log["gen"]) == [0, 1, 2] and {"best", "mean", "rejected", "wall"} <= set(log.columns)
     assert (out / "curve.png").stat().st_size > 1000 and (out / "log_random.csv").exists()
-    serial = evolve(_problem(cache), EvolutionConfig(population=6, topk=2, generations=3, hall_of_fame=2),
+    from zeroseg.discovery.run import DiscoverOptions, _problem as cli_problem
+
+    same = cli_problem(DiscoverOptions(samples=6, repeats=2, archs=6, resolution=32, batch_size=4, cache=cache))
+    serial = evolve(same, EvolutionConfig(population=6, topk=2, generations=3, hall_of_fame=2),
                     progress=False)  # what 2 joblib workers found, serially
     assert serial.log.drop(columns="wall").equals(log.drop(columns="wall"))
     assert serial.best.text == best["proxy"]
@@ -115,3 +118,43 @@ def test_sigkill_mid_run_then_resume_gives_the_uninterrupted_result(cache, tmp_p
     whole = evolve(_problem(cache), cfg, progress=False)
     assert resumed.best.text == whole.best.text and resumed.hall_of_fame == whole.hall_of_fame
     assert resumed.log.drop(columns="wall").equals(whole.log.drop(columns="wall"))
+
+
+def test_sampler_mixes_layer_aggregates_library_seeds_and_uniform_trees(cache):
+    seeds = ["slogdet(KH)", "sum_layers(frobenius(G))"]
+    stats = dict(cache_dir=cache, resolution=32, batch_size=4)
+    layer = ProxyDiscovery("micro", stats, layer_share=1.0, **SMALL)
+    rng = np.random.default_rng(0)
+    assert {layer.sample(rng).nodes[0].op for _ in range(40)} == {"sum_layers", "mean_layers"}
+    seeded = ProxyDiscovery("micro", stats, seed_share=1.0, seeds=seeds, **SMALL)
+    assert {seeded.sample(rng).text for _ in range(20)} == set(seeds)
+    with pytest.raises(ValueError, match="layer_share"):
+        ProxyDiscovery("micro", stats, layer_share=1.5, **SMALL)
+    with pytest.raises(Exception, match="nope"):
+        ProxyDiscovery("micro", stats, seeds=["nope(W)"], **SMALL)
+
+
+def test_precompute_reads_nothing_for_cached_archs_and_found_proxies_are_not_baselines(cache, tmp_path,
+                                                                                      monkeypatch):
+    from zeroseg.discovery.report import library_baselines
+    from zeroseg.discovery.statstore import precompute
+    from zeroseg.evolution.executors import SerialExecutor
+    from zeroseg.proxies.library import ProxyFile
+
+    p = _problem(cache)
+    p.evaluate([parse("sum_layers(P)")])  # fills the cache for the fitness archs
+
+    class Counting(SerialExecutor):
+        items = 0
+
+        def evaluate(self, problem, items):
+            Counting.items += len(items)
+            return super().evaluate(problem, items)
+
+    assert all(p.settings.cached(c) for c in p.fitness_codes)
+    assert precompute(p.settings, p.fitness_codes, Counting()) == {} and Counting.items == 0
+    monkeypatch.setenv("ZEROSEG_PROXY_LIBRARY", str(tmp_path))
+    (tmp_path / "known.proxy").write_text(ProxyFile("known", "a paper", +1, "slogdet(KH)", ()).format())
+    (tmp_path / "found.proxy").write_text(ProxyFile("found", "zeroseg discover --space micro", +1, "sum_layers(P)",
+                                                    ()).format())
+    assert set(library_baselines()) == {"known"}

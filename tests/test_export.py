@@ -18,15 +18,6 @@ from zeroseg.train.export import ExportMismatch, check_export, export
 HAVE_ONNX = all(importlib.util.find_spec(m) is not None for m in ("onnx", "onnxruntime"))
 ONNX_REASON = "onnx/onnxruntime not installed (pip install 'zeroseg[export]')"
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the models are tiny, and oversubscribed OpenMP threads on a shared CPU
-    slow them down by orders of magnitude."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 FORMATS = ["torchscript", pytest.param("onnx", marks=pytest.mark.skipif(not HAVE_ONNX, reason=ONNX_REASON))]
 

@@ -18,14 +18,6 @@ from zeroseg.latency.store import LatencyData
 from zeroseg.latency.table import LookupTable, TableMiss
 from zeroseg.spaces import create_space
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    """One intra-op thread: small tensors on a shared 2-core machine run far faster without OpenMP barriers."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 
 TINY = dict(input_size=(64, 64), num_classes=5, n_genotypes=1, n_networks=2,
             protocol=Protocol(warmup=0, repeats=1), progress=False, mlp_steps=150)

@@ -12,14 +12,6 @@ from zeroseg.spaces import InvalidGenotype, create_space
 from zeroseg.spaces.catalog.attnas import BASELINE_PUBLISHED, PUBLISHED, AttNASGenotype
 from zeroseg.spaces.cost import measure_cost
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    """One intra-op thread: small tensors on a shared 2-core machine run far faster without OpenMP barriers."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 
 SPACE = create_space("attnas")
 

@@ -11,14 +11,6 @@ from hypothesis import strategies as st
 from zeroseg.spaces import InvalidGenotype, create_space
 from zeroseg.spaces.catalog.rtseg import RTSegGenotype
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # type: ignore[no-untyped-def]
-    """One intra-op thread: small tensors on a shared 2-core machine run far faster without OpenMP barriers."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
-
 
 SPACE = create_space("rtseg")
 EXAMPLE = "32,32,48,48,48,96,96,128|24,48,96|l4,s,m2,l6,s,s,m4,l2"

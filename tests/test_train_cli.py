@@ -22,15 +22,6 @@ from zeroseg.train.checkpoint import load, load_model
 
 SIZE = ["64", "96"]
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the models are tiny, and oversubscribed OpenMP threads on a shared CPU
-    slow them down by orders of magnitude."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 @pytest.fixture(scope="module")
 def genotype() -> tuple[str, str]:

@@ -20,15 +20,6 @@ from zeroseg.train.schedule import poly_lr
 from zeroseg.train.speed import measure_speed
 from zeroseg.train.trainer import TrainConfig, Trainer
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: the models are tiny, and oversubscribed OpenMP threads on a shared CPU
-    slow them down by orders of magnitude."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 class Tiny(nn.Module):
     """Two-conv segmenter with an auxiliary head (returned in train mode only)."""

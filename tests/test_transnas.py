@@ -14,16 +14,6 @@ import zeroseg.transnas as tn
 from zeroseg.transnas.decoder import ConvLayer
 
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one intra-op thread is faster and avoids OpenMP spinning on shared cores."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 COLUMNS = ["arch", "net_code", "val_acc", "params_m", "flops_m", "snip", "grasp", "fisher",
            "grad_norm", "jacov", "nwot", "epe_nas", "plain", "l2_norm"]
 
