@@ -91,11 +91,11 @@ class BlockSpace(Protocol):
 
 
 class Resized(nn.Module):
-    """A block followed by a bilinear resize to a fixed size: a network's final head as one block."""
+    """A block (one or more inputs) then a bilinear resize to a fixed size: a network's final head as one block."""
 
     def __init__(self, block: nn.Module, size: tuple[int, int]) -> None:
         super().__init__()
         self.block, self.size = block, size
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nn.functional.interpolate(self.block(x), size=self.size, mode="bilinear", align_corners=False)
+    def forward(self, *xs: torch.Tensor) -> torch.Tensor:
+        return nn.functional.interpolate(self.block(*xs), size=self.size, mode="bilinear", align_corners=False)

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from zeroseg.latency.spec import BlockSpec
 from zeroseg.spaces.base import InvalidGenotype, SearchSpace, register_space
+from zeroseg.spaces.catalog.autodeeplab_blocks import autodeeplab_blocks, autodeeplab_make_block
 from zeroseg.spaces.catalog.autodeeplab_net import OPS, build_autodeeplab
 from zeroseg.spaces.genotype import (check_ints, digits, format_fields, parse_digits, parse_fields,
                                      resample_one, uniform_mix, until_valid)
@@ -139,6 +141,15 @@ class AutoDeepLabSpace(SearchSpace):
     def build(self, g: AutoDeepLabGenotype, num_classes: int) -> nn.Module:
         self.validate(g)
         return build_autodeeplab(g.path, g.inputs, g.ops, num_classes, self.filter_multiplier)
+
+    # -- latency block protocol (zeroseg.latency.spec) -------------------------------------
+    def blocks(self, g: AutoDeepLabGenotype, input_size: tuple[int, int], num_classes: int = 19) -> list[BlockSpec]:
+        """Stem parts, per-cell preprocessings and computing ops, ASPP, decoder — in forward order."""
+        self.validate(g)
+        return autodeeplab_blocks(g.path, g.inputs, g.ops, self.filter_multiplier, input_size, num_classes)
+
+    def make_block(self, spec: BlockSpec) -> nn.Module:
+        return autodeeplab_make_block(spec)
 
     def published(self) -> dict[str, AutoDeepLabGenotype]:
         return {"auto-deeplab-s": _published_s()} if self.layers == LAYERS else {}

@@ -66,6 +66,20 @@ class Cell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+def make_stem() -> tuple[nn.Module, nn.Module, nn.Module]:
+    """TF ``_build_nas_base`` stem: 3×3 s2 (64) → 3×3 (64, no ReLU; the first cell's H^{l-2}),
+    then ReLU → 3×3 s2 (128)."""
+    return (ConvBNReLU(3, 64, 3, 2), ConvBNReLU(64, 64, 3, 1, relu=False),
+            nn.Sequential(nn.ReLU(inplace=False), ConvBNReLU(64, 128, 3, 2, relu=False)))
+
+
+def state_channels(path: tuple[int, ...], blocks: int, filter_multiplier: int) -> tuple[list[int], int]:
+    """Channels of the stem outputs then each cell's output; and the decoder's low-level channels
+    (the last stride-4 cell, else the stem)."""
+    chans = [64, 128] + [blocks * filter_multiplier * 2**level for level in path]
+    return chans, next((chans[2 + i] for i in reversed(range(len(path))) if path[i] == 0), 128)
+
+
 class AutoDeepLabNet(nn.Module):
     """Stem + cells along ``path`` (levels 0..3 = strides 4..32) + ASPP + decoder → logits at stride 4."""
 
@@ -74,19 +88,12 @@ class AutoDeepLabNet(nn.Module):
         super().__init__()
         self.path = path
         blocks = len(inputs) // 2
-        self.stem0 = ConvBNReLU(3, 64, 3, 2)
-        self.stem1 = ConvBNReLU(64, 64, 3, 1, relu=False)
-        self.stem2 = nn.Sequential(nn.ReLU(inplace=False), ConvBNReLU(64, 128, 3, 2, relu=False))
-        chans, prev_level = [64, 128], 0
-        self.cells = nn.ModuleList()
-        for level in path:
-            f = filter_multiplier * 2**level
-            self.cells.append(Cell(inputs, ops, chans[-2], chans[-1], f, 2 if level > prev_level else 1))
-            chans.append(blocks * f)
-            prev_level = level
-        out_stride = 4 * 2 ** path[-1]
-        self.aspp = ASPP(chans[-1], aspp_channels, aspp_rates(out_stride))
-        low = next((chans[2 + i] for i in reversed(range(len(path))) if path[i] == 0), 128)
+        self.stem0, self.stem1, self.stem2 = make_stem()
+        chans, low = state_channels(path, blocks, filter_multiplier)
+        self.cells = nn.ModuleList(
+            Cell(inputs, ops, chans[i], chans[i + 1], filter_multiplier * 2**level,
+                 2 if level > (path[i - 1] if i else 0) else 1) for i, level in enumerate(path))
+        self.aspp = ASPP(chans[-1], aspp_channels, aspp_rates(4 * 2 ** path[-1]))
         self.decoder = DeepLabDecoder(aspp_channels, low, num_classes, separable=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from zeroseg.latency.spec import BlockSpec
 from zeroseg.spaces.base import InvalidGenotype, SearchSpace, register_space
+from zeroseg.spaces.catalog.fasterseg_blocks import fasterseg_blocks, fasterseg_make_block
 from zeroseg.spaces.catalog.fasterseg_net import OPS, branch_path, build_fasterseg
 from zeroseg.spaces.genotype import (check_ints, digits, format_fields, parse_digits, parse_fields, parse_rows,
                                      resample_one, rows, uniform_mix, until_valid)
@@ -159,6 +161,17 @@ class FasterSegSpace(SearchSpace):
         widths = tuple(self.width_choices[i] for i in g.widths)
         return build_fasterseg(self.op_names, g.ops, widths, (g.down32, g.down_b), self.layers, self.stem_head,
                                num_classes)
+
+    # -- latency block protocol (zeroseg.latency.spec) -------------------------------------
+    def blocks(self, g: FasterSegGenotype, input_size: tuple[int, int], num_classes: int = 19) -> list[BlockSpec]:
+        """Stem, distinct non-identity cells, head refinements, fusion, classifier — in forward order."""
+        self.validate(g)
+        widths = tuple(self.width_choices[i] for i in g.widths)
+        return fasterseg_blocks(self.op_names, g.ops, widths, (g.down32, g.down_b), self.layers, self.stem_head,
+                                input_size, num_classes)
+
+    def make_block(self, spec: BlockSpec) -> nn.Module:
+        return fasterseg_make_block(spec)
 
     def describe(self) -> str:
         w = ", ".join(f"{x * 12:g}/12" for x in self.width_choices)

@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
+from zeroseg.latency.spec import BlockSpec
 from zeroseg.spaces.base import InvalidGenotype, SearchSpace, register_space
+from zeroseg.spaces.catalog.gas_blocks import gas_blocks, gas_make_block
 from zeroseg.spaces.catalog.gas_net import EDGES, HEADS, OPS, build_gas
 from zeroseg.spaces.genotype import check_ints, format_fields, parse_fields, parse_rows, resample_one, rows, until_valid
 
@@ -109,6 +111,15 @@ class GASSpace(SearchSpace):
     def build(self, g: GASGenotype, num_classes: int) -> nn.Module:
         self.validate(g)
         return build_gas(g.cells, g.head, self.reductions, self.channels, self.head_channels, num_classes)
+
+    # -- latency block protocol (zeroseg.latency.spec) -------------------------------------
+    def blocks(self, g: GASGenotype, input_size: tuple[int, int], num_classes: int = 19) -> list[BlockSpec]:
+        """Stem parts, per-cell preprocessings and computing edge ops, head — in forward order."""
+        self.validate(g)
+        return gas_blocks(g.cells, g.head, self.reductions, self.channels, self.head_channels, input_size, num_classes)
+
+    def make_block(self, spec: BlockSpec) -> nn.Module:
+        return gas_make_block(spec)
 
     def describe(self) -> str:
         return (super().describe() + f"\ncells={self.n_cells}, reductions at {self.reductions}, C={self.channels}, "

@@ -55,12 +55,22 @@ class Cell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+def stem_parts(c: int) -> tuple[nn.Module, nn.Module]:
+    """GAS's stem: two 3×3 stride-2 convs (to stride 4, feeds the first cell's ``pp``), then one more."""
+    return nn.Sequential(ConvBNReLU(3, c // 2, 3, 2), ConvBNReLU(c // 2, c, 3, 2)), ConvBNReLU(c, c, 3, 2)
+
+
+def head_module(head: str, c_in: int, head_channels: int, stride: int, num_classes: int) -> nn.Module:
+    """ASPP (rates for the feature's ``stride``) or PPM, then the 1×1 classifier."""
+    ctx = ASPP(c_in, head_channels, aspp_rates(stride)) if head == "aspp" else PPM(c_in, head_channels)
+    return nn.Sequential(ctx, nn.Conv2d(head_channels, num_classes, 1))
+
+
 class GASNet(nn.Module):
     def __init__(self, cells: tuple[tuple[int, ...], ...], head: str, reductions: tuple[int, ...], c: int,
                  head_channels: int, num_classes: int) -> None:
         super().__init__()
-        self.stem0 = nn.Sequential(ConvBNReLU(3, c // 2, 3, 2), ConvBNReLU(c // 2, c, 3, 2))
-        self.stem1 = ConvBNReLU(c, c, 3, 2)
+        self.stem0, self.stem1 = stem_parts(c)
         c_pp, c_p, red_prev, stride = c, c, True, 8
         self.cells = nn.ModuleList()
         for k, ops in enumerate(cells):
@@ -68,8 +78,7 @@ class GASNet(nn.Module):
             c, stride = (c * 2, stride * 2) if red else (c, stride)
             self.cells.append(Cell(ops, c_pp, c_p, c, red, red_prev))
             c_pp, c_p, red_prev = c_p, 2 * c, red
-        ctx = ASPP(c_p, head_channels, aspp_rates(stride)) if head == "aspp" else PPM(c_p, head_channels)
-        self.head = nn.Sequential(ctx, nn.Conv2d(head_channels, num_classes, 1))
+        self.head = head_module(head, c_p, head_channels, stride, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s0 = self.stem0(x)
