@@ -26,13 +26,13 @@ class DiscoverOptions:
 
     space: str = "micro"
     out: str = "runs/discover"
-    generations: int = 10
+    generations: int = 20
     population: int = 20
     topk: int = 5
     patience: int = 5
-    samples: int = 50
+    samples: int = 30
     repeats: int = 5
-    archs: int | None = 100
+    archs: int | None = 50
     strategy: str = "evolution"
     compare_random: bool = False
     max_evaluations: int | None = None
@@ -44,7 +44,7 @@ class DiscoverOptions:
     resolution: int = 64
     batch_size: int = 8
     cache: str = ".cache/zeroseg/stats"
-    workers: int = 1
+    workers: int = 2
     scheduler: str | None = None
     device: str | None = None
     resume: bool = False

@@ -42,6 +42,17 @@ class StatsSettings:
                           dtype=getattr(torch, self.dtype), max_rows=self.max_rows, max_units=self.max_units,
                           input_jacobian=self.input_jacobian, cache=StatsCache(self.cache_dir))
 
+    def cached(self, net_code: str) -> bool:
+        """Is the entry of ``net_code`` on disk? (a cheap check: no read, no decompression)"""
+        from zeroseg import transnas
+        from zeroseg.stats.batch import batch_id
+        from zeroseg.stats.cache import cache_key
+
+        key = cache_key(transnas.space_of(net_code), net_code, self.resolution, batch_id(self.batch_size), self.seed,
+                        self.dtype, max_rows=self.max_rows, max_units=self.max_units,
+                        input_jacobian=self.input_jacobian)
+        return StatsCache(self.cache_dir).path(key).exists()
+
 
 class CollectStats:
     """A tiny evolution ``Problem``-shaped job: 'evaluating' a net_code collects its statistics.
@@ -78,10 +89,11 @@ class CollectStats:
 
 
 def precompute(settings: StatsSettings, codes: Sequence[str], executor: Executor | None = None) -> dict[str, str]:
-    """Collect missing statistics of ``codes`` into the cache; returns ``{net_code: error}`` for failures."""
-    job = CollectStats(**asdict(settings))
-    fits = (executor or SerialExecutor()).evaluate(job, list(dict.fromkeys(codes)))
-    return {code: f.invalid for code, f in zip(dict.fromkeys(codes), fits) if not f.ok}
+    """Collect missing statistics of ``codes`` into the cache (entries already there are not read);
+    returns ``{net_code: error}`` for failures."""
+    missing = [code for code in dict.fromkeys(codes) if not settings.cached(code)]
+    fits = (executor or SerialExecutor()).evaluate(CollectStats(**asdict(settings)), missing) if missing else []
+    return {code: f.invalid for code, f in zip(missing, fits) if not f.ok}
 
 
 @lru_cache(maxsize=2)

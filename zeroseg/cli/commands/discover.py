@@ -1,4 +1,9 @@
-"""``zeroseg discover``: evolve a training-free proxy against TNB101 Kendall-τ (SasWOT Algorithm 1)."""
+"""``zeroseg discover``: evolve a training-free proxy against TNB101 Kendall-τ (SasWOT Algorithm 1).
+
+With no arguments it is zeroseg's main job sized for a laptop (issue 4, item 7): micro space, 50 train
+and 50 test archs at 64×64, 20 generations of 20 candidates on 2 worker processes, which finishes in
+a few minutes on 2 cores from a cold statistics cache (see experiments/discovery/README.md).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,15 @@ class Discover:
     def add_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--space", choices=("micro", "macro"), default="micro")
         p.add_argument("--out", default="runs/discover", help="output folder (default runs/discover)")
-        p.add_argument("--generations", type=int, default=10, help="generations (default 10)")
+        p.add_argument("--generations", type=int, default=20, help="generations (default 20)")
         p.add_argument("--population", type=int, default=20, help="new candidates per generation (default 20)")
         p.add_argument("--topk", type=int, default=5, help="elites kept per generation (default 5)")
         p.add_argument("--patience", type=int, default=5, help="generations without gain before a restart")
         p.add_argument("--budget", type=int, default=None, help="cap on candidate evaluations (default none)")
-        p.add_argument("--samples", type=int, default=50, help="archs per train sample (default 50)")
+        p.add_argument("--samples", type=int, default=30, help="archs per train sample (default 30)")
         p.add_argument("--repeats", type=int, default=5, help="train samples averaged in the fitness (default 5)")
-        p.add_argument("--archs", type=int, default=100,
-                       help="use at most N random archs of each split, train and test (0: all; default 100)")
+        p.add_argument("--archs", type=int, default=50,
+                       help="use at most N random archs of each split, train and test (0: all; default 50)")
         p.add_argument("--strategy", choices=("evolution", "random"), default="evolution")
         p.add_argument("--compare-random", action="store_true",
                        help="also run random search with the same evaluation budget (curve + report)")
@@ -32,8 +37,9 @@ class Discover:
                        help="share of random candidates drawn from the library's baselines (default 0.05)")
         p.add_argument("--no-seed-library", action="store_true", help="do not seed the search with library proxies")
         p.add_argument("--data-seed", type=int, default=0,
-                       help="seed of the arch subset, train samples and statistics (default 0); --seed drives the search")
-        p.add_argument("--workers", type=int, default=1, help="local worker processes (joblib; default 1)")
+                       help="seed of the arch subset, train samples and statistics (default 0); "
+                            "--seed drives the search only")
+        p.add_argument("--workers", type=int, default=2, help="local worker processes (joblib; default 2)")
         p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
         p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
         p.add_argument("--batch-size", type=int, default=8, help="images in the statistics batch (default 8)")
@@ -57,7 +63,8 @@ class Discover:
             topk=args.topk, patience=args.patience, samples=args.samples, repeats=args.repeats,
             archs=args.archs or None, strategy=args.strategy, compare_random=args.compare_random,
             max_evaluations=args.budget, seed=args.seed, data_seed=args.data_seed,
-            layer_share=args.layer_share, seed_share=args.seed_share, seed_library=not args.no_seed_library, resolution=args.resolution, batch_size=args.batch_size,
+            layer_share=args.layer_share, seed_share=args.seed_share, seed_library=not args.no_seed_library,
+            resolution=args.resolution, batch_size=args.batch_size,
             cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
             resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
             n_boot=args.bootstrap, save_proxy=args.save_proxy, progress=False if args.no_progress else None,

@@ -1,0 +1,50 @@
+"""The results table of experiments/discovery/README.md, from the runs' report.json files.
+
+    python experiments/discovery/summarize.py experiments/discovery/*_seed*/report.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _ci(metrics: dict) -> str:
+    lo, hi = metrics.get("kendall_ci95", [float("nan")] * 2)
+    return f"{metrics['kendall_full']:.3f} [{lo:.3f}, {hi:.3f}]"
+
+
+def row(path: Path) -> tuple[str, str, float, float]:
+    """One markdown row; also (space, evolution test τ alone, random test τ alone) for the means."""
+    r = json.loads(path.read_text())
+    c, best, space = r["comparison"], r["proxies"][0], r["config"]["space"]
+    rnd = (r.get("random") or {}).get("proxies") or [{"test": {"kendall_mean": float("nan")}}]
+    comb = r.get("combined")
+    used = comb["test"] if c["found"] != "alone" else best["test"]
+    ref = r["baselines"][c["reference"]]
+    text = (f"| {space} | {r['seed']} | `{best['proxy']}` | {best['train_fitness']:.3f} | "
+            f"{best['test']['kendall_mean']:.3f} | {rnd[0]['test']['kendall_mean']:.3f} | {c['found']} | "
+            f"{c['found_test_tau']:.3f} | {_ci(used)} | {c['reference'].split(':')[1]} {ref['kendall_mean']:.3f}, "
+            f"{_ci(ref)} | {c['margin_vs_reference']:+.3f} | {r['evaluated']} |")
+    return text, space, best["test"]["kendall_mean"], rnd[0]["test"]["kendall_mean"]
+
+
+def main(paths: list[str]) -> None:
+    print("| space | seed | found proxy (evolution) | train τ | test τ alone | random search test τ | used | "
+          "test τ used | full test pool τ, 95% CI | reference test τ (20×50), full-pool 95% CI | margin | evals |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = [row(Path(p)) for p in sorted(paths)]
+    for text, *_ in rows:
+        print(text)
+    for space in sorted({s for _, s, _, _ in rows}):
+        evo = [e for _, s, e, _ in rows if s == space]
+        rnd = [x for _, s, _, x in rows if s == space]
+        print(f"\n{space}: evolution test τ {np.mean(evo):.3f} ± {np.std(evo):.3f} vs random "
+              f"{np.mean(rnd):.3f} ± {np.std(rnd):.3f} (mean ± std over {len(evo)} seeds)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
