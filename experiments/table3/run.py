@@ -21,6 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -37,27 +40,44 @@ SPACES = ("micro", "macro")
 FIDELITY = ("snip", "grad_norm", "nwot", "jacov", "l2_norm", "flops", "params")
 
 
-class Budget(Exception):
-    """Raised by the progress callback when the time budget is spent."""
+def _score_one(code: str, proxies: list[str], kw: dict) -> dict:
+    """One arch's row (runs in a worker process; one torch thread each, see ``--workers``)."""
+    import torch
+
+    kw = dict(kw)
+    torch.set_num_threads(kw.pop("threads"))
+    return compute_scores([code], proxies, None, **kw).iloc[0].to_dict()
 
 
 def score_space(space: str, args: argparse.Namespace, out: Path) -> None:
-    """Step 1 for one space: score the pool's archs not yet in ``scores_<space>.csv``."""
+    """Step 1 for one space: score the pool's archs not yet in ``scores_<space>.csv``.
+
+    Archs are scored in a ``default_rng(--seed)`` permutation of the pool, so when ``--budget-min``
+    cuts a run short the archs scored so far are a uniform random sample of the pool (not the
+    first rows of the table). ``--workers`` processes score archs in parallel; this process alone
+    appends their rows to the CSV, in permutation order.
+    """
     deadline = time.time() + 60 * args.budget_min
-    table = load_table(space)
-    pool = pick_archs(table, args.limit, args.seed)
-    proxies = list_proxies()
-
-    def progress(i: int, n: int, code: str, s: float) -> None:
-        print(f"[{space}] {i}/{n} {code} {s:.1f}s", file=sys.stderr, flush=True)
-        if time.time() > deadline:
-            raise Budget
-
-    try:
-        compute_scores(pool["net_code"].tolist(), proxies, out / f"scores_{space}.csv", progress=progress,
-                       resolution=args.resolution, batch_size=args.batch_size, seed=args.seed)
-    except Budget:
-        print(f"[{space}] time budget spent; using the archs scored so far", file=sys.stderr)
+    pool = pick_archs(load_table(space), args.limit, args.seed)
+    codes = [str(c) for c in np.random.default_rng(args.seed).permutation(pool["net_code"].to_numpy())]
+    csv = out / f"scores_{space}.csv"
+    columns = pd.read_csv(csv, nrows=0).columns.tolist() if csv.is_file() else None
+    done = set(pd.read_csv(csv)["net_code"]) if columns else set()
+    todo = [c for c in codes if c not in done]
+    kw = dict(resolution=args.resolution, batch_size=args.batch_size, seed=args.seed, device=args.device,
+              threads=args.threads)
+    job = partial(_score_one, proxies=list_proxies(), kw=kw)
+    with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as ex:
+        for i, row in enumerate(ex.map(job, todo)):
+            frame = pd.DataFrame([row])
+            frame = frame if columns is None else frame[columns]
+            frame.to_csv(csv, mode="a", header=columns is None, index=False)
+            columns = frame.columns.tolist()
+            print(f"[{space}] {i + 1}/{len(todo)} {row['net_code']} {row['seconds']:.1f}s", file=sys.stderr, flush=True)
+            if time.time() > deadline:
+                print(f"[{space}] time budget spent; using the archs scored so far", file=sys.stderr)
+                ex.shutdown(wait=False, cancel_futures=True)
+                break
 
 
 def scored_rows(space: str, args: argparse.Namespace) -> pd.DataFrame:
@@ -113,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget-min", type=float, default=1e9, help="stop scoring a space after this many minutes")
+    p.add_argument("--device", default="cpu", help="torch device for the scoring passes (default cpu)")
+    p.add_argument("--workers", type=int, default=1, help="processes scoring archs in parallel (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default 1)")
     p.add_argument("--out", type=Path, default=HERE / "results")
     p.add_argument("--sizes", type=int, default=0,
                    help="also check flops/params on N random archs per space (711/500 = all; 0 = skip)")
