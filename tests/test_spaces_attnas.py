@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from zeroseg.spaces import InvalidGenotype, create_space
 from zeroseg.spaces.catalog.attnas import BASELINE_PUBLISHED, PUBLISHED, AttNASGenotype
@@ -16,19 +14,13 @@ from zeroseg.spaces.cost import measure_cost
 SPACE = create_space("attnas")
 
 
-@settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**32 - 1))
-def test_samples_mutants_crossovers_validate_and_round_trip(seed: int) -> None:
-    """50 seeds × 20 genotypes = 1,000 samples, each with a mutant and a crossover child."""
-    rng = np.random.default_rng(seed)
-    parents = [SPACE.sample(rng) for _ in range(20)]
+def test_samples_mutants_and_crossovers_keep_exactly_four_attentions() -> None:
+    """AttNAS's top-4 rule across both attention layers (the generic round-trip is in the protocol test)."""
+    rng = np.random.default_rng(3)
+    parents = [SPACE.sample(rng) for _ in range(1000)]
     for a, b in zip(parents, parents[1:] + parents[:1]):
-        m, c = SPACE.mutate(a, rng), SPACE.crossover(a, b, rng)
-        assert m != a
-        for g in (a, m, c):
-            SPACE.validate(g)
+        for g in (a, SPACE.mutate(a, rng), SPACE.crossover(a, b, rng)):
             assert len(g.att1) + len(g.att2) == 4
-            assert SPACE.decode(SPACE.encode(g)) == g and hash(SPACE.decode(SPACE.encode(g))) == hash(g)
 
 
 @pytest.mark.parametrize("g, rule", [

@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
-from zeroseg.discovery.plots import search_curve
+from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import precompute
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
@@ -157,5 +157,6 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd}
     report["saved"] = _write_proxies(o, main, rows, out)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
-    search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery")
+    search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",
+                 ylabel="Kendall τ (train samples)")
     return report

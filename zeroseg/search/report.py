@@ -13,7 +13,8 @@ import pandas as pd
 
 from zeroseg.evolution import EvolutionResult, Fitness
 from zeroseg.evolution.checkpoint import load as load_checkpoint
-from zeroseg.search.plots import pareto_plot, search_curve
+from zeroseg.evolution.plots import search_curve
+from zeroseg.search.plots import pareto_plot
 
 
 def evaluated_table(problem: Any, checkpoint: Path) -> pd.DataFrame:
@@ -71,7 +72,7 @@ def write_outputs(problem: Any, main: EvolutionResult, other: EvolutionResult | 
                             else list(other.best_fitness.values), "best_genotype":
                             None if other.best is None else problem.encode(other.best)}
     search_curve(main.log, out / "curve.png", None if other is None else other.log,
-                 title=f"{problem.setup.space}: segmenter search ({scorer_label})")
+                 title=f"{problem.setup.space}: segmenter search ({scorer_label})", ylabel="score (first objective)")
     if len(problem.objectives) > 1:
         front = ranked_table(problem, sorted(main.pareto, key=lambda p: -p[1].values[0]))
         front.to_csv(out / "pareto.csv", index=False)
