@@ -1,7 +1,8 @@
 """Scorer registry, contract and the shared setup of one search's scoring.
 
-Contract (declared in ``@register_scorer``): ``needs`` ⊆ {"dataset", "training"} and ``cost``, a
-short sentence on what one candidate costs. A scorer is rebuilt on Dask/joblib workers from JSON
+Contract (declared in ``@register_scorer``): ``needs`` ⊆ {"dataset", "training"}, ``cost``, a
+short sentence on what one candidate costs, and ``smoke``, the options of a small, quick setting
+(the registry-driven tests use it). A scorer is rebuilt on Dask/joblib workers from JSON
 (``setup`` + ``options()``), so everything it learns once per search (``calibrate``: AVT min/max
 of SasWOT, Eq. 4) must come back as JSON-able options.
 """

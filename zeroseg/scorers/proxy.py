@@ -52,7 +52,8 @@ def proxy_terms(proxy: str) -> tuple[list[Term], int, bool]:
 
 
 @register_scorer("proxy", needs=("dataset",), training=False,
-                 cost="one build + one forward/backward on the scoring batch per candidate")
+                 cost="one build + one forward/backward on the scoring batch per candidate",
+                 smoke={"avt_samples": 3})
 class ProxyScorer:
     """Scores genotypes of ``setup.space`` with ``proxy`` (a name or a ``.proxy`` file)."""
 

@@ -8,6 +8,7 @@ the genotypes they came from), ``checkpoint.json`` (resume), ``log.csv``, ``eval
 
 from __future__ import annotations
 
+import inspect
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
-from zeroseg.scorers import ScoringSetup, resolve_scorer
+from zeroseg.scorers import ScoringSetup, get_scorer, resolve_scorer
 from zeroseg.search import report as rep
 from zeroseg.search.problem import SegmenterProblem
 
@@ -37,6 +38,10 @@ class SearchOptions:
     seed: int = 0
     out: str = "runs/search"
     avt_samples: int = 30
+    supernet_steps: int = 300
+    finetune_steps: int = 20
+    supernet_val_images: int = 24
+    supernet_dir: str = ".cache/zeroseg/supernet"
     max_flops: float | None = None
     max_params: float | None = None
     max_latency_ms: float | None = None
@@ -63,9 +68,11 @@ def make_problem(o: SearchOptions, scorer_options: dict[str, Any] | None = None)
 
 
 def requested_scorer(o: SearchOptions) -> tuple[str, dict[str, Any]]:
-    """The scorer ``--scorer`` names and the options the user asked for (before calibration)."""
+    """The scorer ``--scorer`` names and the options the user asked for (before calibration): the
+    fields of ``o`` its constructor takes by name (``avt_samples``, ``supernet_steps`` …)."""
     name, options = resolve_scorer(o.scorer)
-    return name, {**options, "avt_samples": o.avt_samples} if name == "proxy" else options
+    takes = inspect.signature(get_scorer(name)).parameters
+    return name, {**options, **{k: v for k, v in asdict(o).items() if k in takes}}
 
 
 def calibrated_problem(o: SearchOptions, out: Path, log: Callable[[str], None]) -> SegmenterProblem:

@@ -35,6 +35,15 @@ class Search:
         p.add_argument("--patience", type=int, default=5, help="generations without gain before a restart")
         p.add_argument("--avt-samples", type=int, default=30,
                        help="random genotypes for the AVT min/max of a composite proxy (default 30)")
+        p.add_argument("--supernet-steps", type=int, default=300,
+                       help="--scorer supernet: single-path training steps of the supernet (default 300)")
+        p.add_argument("--finetune-steps", type=int, default=20,
+                       help="--scorer supernet: SGD steps per candidate on inherited weights (default 20)")
+        p.add_argument("--supernet-val-images", type=int, default=24,
+                       help="--scorer supernet: val images of the candidate's mIoU (default 24)")
+        p.add_argument("--supernet-dir", default=".cache/zeroseg/supernet",
+                       help="--scorer supernet: folder of reusable supernet checkpoints"
+                            " (default .cache/zeroseg/supernet)")
         p.add_argument("--max-flops", type=float, default=None, help="hard limit on FLOPs (2×MACs) at batch 1")
         p.add_argument("--max-params", type=float, default=None, help="hard limit on parameters")
         p.add_argument("--max-latency-ms", type=float, default=None, help="hard limit on batch-1 latency (ms)")
@@ -62,7 +71,9 @@ class Search:
             space=args.space, scorer=args.scorer, dataset=args.dataset, data_root=args.data_root,
             input_size=tuple(args.input_size), batch_size=args.batch_size, budget=args.budget,
             population=args.population, topk=args.topk, patience=args.patience, seed=args.seed, out=args.out,
-            avt_samples=args.avt_samples, max_flops=args.max_flops, max_params=args.max_params,
+            avt_samples=args.avt_samples, supernet_steps=args.supernet_steps, finetune_steps=args.finetune_steps,
+            supernet_val_images=args.supernet_val_images, supernet_dir=args.supernet_dir,
+            max_flops=args.max_flops, max_params=args.max_params,
             max_latency_ms=args.max_latency_ms, latency_model=args.latency_model,
             measure_latency=args.measure_latency, objectives=args.objectives, latency_penalty=args.latency_penalty,
             compare_random=args.compare_random, workers=args.workers, scheduler=args.scheduler,
