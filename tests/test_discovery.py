@@ -49,9 +49,20 @@ def test_variation_is_deterministic_and_leaves_global_random_alone(cache):
     assert p.decode(p.encode(m1)) == m1 and p.key(parse(p.encode(c1))) == p.key(c1)
 
 
+def _our_scores_csv(path, space: str = "micro") -> str:
+    """Our params/flops built-ins on every arch of the table except one (a real, cheap, no-pass file)."""
+    from zeroseg.correlation.scores import compute_scores
+    from zeroseg.transnas import load_table
+
+    codes = load_table(space)["net_code"].tolist()
+    compute_scores(codes[1:], ["params"], path)
+    return str(path)
+
+
 def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     out = tmp_path / "run"
-    rc = main(["discover", "--space", "micro", "--generations", "3", "--population", "6", "--topk", "2",
+    ours = _our_scores_csv(tmp_path / "ours.csv")
+    rc = main(["discover", "--baseline-scores", ours, "--space", "micro", "--generations", "3", "--population", "6", "--topk", "2",
                "--samples", "6", "--repeats", "2", "--archs", "6", "--resolution", "32", "--batch-size", "4",
                "--cache", cache, "--out", str(out), "--compare-random", "--report-repeats", "3",
                "--bootstrap", "50", "--no-progress", "--hall-of-fame", "2", "--workers", "2"])
@@ -65,7 +76,7 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     assert report["evaluated"] == report["random"]["evaluated"]  # same budget
     best = report["proxies"][0]
     assert len(best["test"]["kendall_ci95"]) == 2 and "spearman_mean" in best["test"]
-    assert "suite_zero:jacov" in report["baselines"]
+    assert {"suite_zero:jacov", "ours:params"} <= set(report["baselines"])
     log = pd.read_csv(out / "log.csv")
     assert list(log["gen"]) == [0, 1, 2] and {"best", "mean", "rejected", "wall"} <= set(log.columns)
     assert (out / "curve.png").stat().st_size > 1000 and (out / "log_random.csv").exists()
@@ -158,3 +169,24 @@ def test_precompute_reads_nothing_for_cached_archs_and_found_proxies_are_not_bas
     (tmp_path / "found.proxy").write_text(ProxyFile("found", "zeroseg discover --space micro", +1, "sum_layers(P)",
                                                     ()).format())
     assert set(library_baselines()) == {"known"}
+
+
+def test_avt_partner_missing_scores_rank_last_and_sparse_partners_are_skipped(tmp_path):
+    from zeroseg.discovery.archs import Pool
+    from zeroseg.discovery.combine import avt_sum, choose_partner
+    from zeroseg.discovery.report import ours_on
+    from zeroseg.transnas import load_table
+
+    table = load_table("micro")
+    pool = Pool(tuple(table["net_code"][:3]), tuple(table["val_acc"][:3]))
+    vec = ours_on(pool, _our_scores_csv(tmp_path / "ours.csv"))["ours:params"]
+    assert np.isnan(vec[0]) and np.allclose(vec[1:], table["params_m"][1:3] * 1e6, rtol=1e-3)
+    combined = avt_sum(np.array([0.0, 1.0, np.nan]), np.array([np.nan, 2.0, 4.0]), (0.0, 1.0), (2.0, 4.0))
+    assert combined[0] == 0.0 and combined[1] == 1.0 and np.isnan(combined[2])
+    acc, samples = np.arange(20.0), [list(range(20))]
+    winner = acc.copy()
+    sparse = np.where(np.arange(20) < 5, np.nan, acc)  # 75% valid: below MIN_VALID
+    pick = choose_partner(winner, {"sparse": sparse, "mod7": acc % 7}, acc, samples)
+    assert pick["partner"] == "mod7"  # "sparse" would have tied the winner's perfect τ, but is skipped
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        ours_on(pool, tmp_path / "absent.csv")

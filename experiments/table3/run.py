@@ -44,12 +44,16 @@ def _score_one(code: str, proxies: list[str], kw: dict) -> dict:
     """One arch's row (runs in a worker process; one torch thread each, see ``--workers``)."""
     import torch
 
+    from zeroseg.stats import StatsCache
+
     kw = dict(kw)
     torch.set_num_threads(kw.pop("threads"))
+    cache_dir = kw.pop("stats_cache")
+    kw["cache"] = StatsCache(cache_dir) if cache_dir else None
     return compute_scores([code], proxies, None, **kw).iloc[0].to_dict()
 
 
-def score_space(space: str, args: argparse.Namespace, out: Path) -> None:
+def score_space(space: str, args: argparse.Namespace, csv: Path, proxies: list[str]) -> None:
     """Step 1 for one space: score the pool's archs not yet in ``scores_<space>.csv``.
 
     Archs are scored in a ``default_rng(--seed)`` permutation of the pool, so when ``--budget-min``
@@ -60,13 +64,12 @@ def score_space(space: str, args: argparse.Namespace, out: Path) -> None:
     deadline = time.time() + 60 * args.budget_min
     pool = pick_archs(load_table(space), args.limit, args.seed)
     codes = [str(c) for c in np.random.default_rng(args.seed).permutation(pool["net_code"].to_numpy())]
-    csv = out / f"scores_{space}.csv"
     columns = pd.read_csv(csv, nrows=0).columns.tolist() if csv.is_file() else None
     done = set(pd.read_csv(csv)["net_code"]) if columns else set()
     todo = [c for c in codes if c not in done]
     kw = dict(resolution=args.resolution, batch_size=args.batch_size, seed=args.seed, device=args.device,
-              threads=args.threads)
-    job = partial(_score_one, proxies=list_proxies(), kw=kw)
+              threads=args.threads, stats_cache=args.stats_cache)
+    job = partial(_score_one, proxies=proxies, kw=kw)
     with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as ex:
         for i, row in enumerate(ex.map(job, todo)):
             frame = pd.DataFrame([row])
@@ -124,6 +127,31 @@ def fidelity_rows(space: str, frame: pd.DataFrame, table: pd.DataFrame) -> list[
     return rows
 
 
+def fidelity_all(args: argparse.Namespace) -> int:
+    """Issue 3's fidelity check on whole tables (711 micro, 500 macro archs): only the proxies that
+    Suite-Zero also has, so a full pass costs ~2-4 s per arch at 64² instead of ~10. Archs already in
+    ``scores_<space>.csv`` (the all-proxy pass, same setup) are reused."""
+    rows = []
+    for space in SPACES:
+        csv = args.out / f"fidelity_scores_{space}.csv"
+        full = args.out / f"scores_{space}.csv"
+        if not csv.is_file() and full.is_file():  # archs of the all-proxy pass: same setup, same values
+            pd.read_csv(full)[["net_code", *FIDELITY, "seconds"]].to_csv(csv, index=False)
+        if space in args.score:
+            args.limit = len(load_table(space))
+            score_space(space, args, csv, list(FIDELITY))
+        if csv.is_file():
+            table = load_table(space)
+            frame = pd.read_csv(csv).drop_duplicates("net_code", keep="last")
+            frame = frame[frame["net_code"].isin(table["net_code"])]
+            rows += fidelity_rows(space, frame, table)
+    fidelity = pd.DataFrame(rows)
+    fidelity.to_csv(args.out / "fidelity_all.csv", index=False, float_format="%.4f")
+    (args.out / "fidelity_all.md").write_text(fidelity.to_string(index=False, float_format=lambda v: f"{v:.3f}") + "\n")
+    print(fidelity.to_string(index=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=60, help="archs scored per space (default 60)")
@@ -137,17 +165,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=1, help="processes scoring archs in parallel (default 1)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default 1)")
     p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--stats-cache", default="",
+                   help="also keep each arch's statistics in this zeroseg.stats cache (e.g. .cache/zeroseg/stats, "
+                        "the folder `zeroseg discover` reads), so discovery on the same archs skips collection")
     p.add_argument("--sizes", type=int, default=0,
                    help="also check flops/params on N random archs per space (711/500 = all; 0 = skip)")
     p.add_argument("--score", nargs="*", choices=SPACES, default=list(SPACES),
                    help="spaces to score now (default both); tables use every scores CSV present")
+    p.add_argument("--fidelity-all", action="store_true",
+                   help="instead: score only the fidelity proxies on every arch of the --score spaces "
+                        "(fidelity_scores_<space>.csv) and write fidelity_all.{csv,md}")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.fidelity_all:
+        return fidelity_all(args)
     signs = {n: create_proxy(n).sign for n in list_proxies()}
     ours, sz_sub, sz_full, fid = [], [], [], []
     for space in SPACES:
         if space in args.score:
-            score_space(space, args, args.out)
+            score_space(space, args, args.out / f"scores_{space}.csv", list_proxies())
         scored = scored_rows(space, args)
         if scored.empty:
             print(f"[{space}] no scored archs in {args.out}; skipped", file=sys.stderr)

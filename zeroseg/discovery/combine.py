@@ -14,6 +14,8 @@ import numpy as np
 from zeroseg.discovery.fitness import sampled_tau
 from zeroseg.proxies.avt import normalize
 
+MIN_VALID = 0.9  # a partner must score at least this share of the train archs
+
 
 def _bounds(v: np.ndarray) -> tuple[float, float] | None:
     ok = v[np.isfinite(v)]
@@ -21,8 +23,11 @@ def _bounds(v: np.ndarray) -> tuple[float, float] | None:
 
 
 def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_b: tuple[float, float]) -> np.ndarray:
-    """AVT(a) + AVT(b) with fixed (min, max) per proxy."""
-    return np.array([normalize(x, *bounds_a) for x in a]) + np.array([normalize(x, *bounds_b) for x in b])
+    """AVT(a) + AVT(b) with fixed (min, max) per proxy. An arch the partner ``b`` cannot score (NaN,
+    e.g. jacov's constant Jacobian rows) gets the partner's minimum, 0: the partner ranks it last;
+    the winner's NaN stays NaN (the arch is invalid for the combination, as for the winner)."""
+    nb = np.array([normalize(x, *bounds_b) for x in b], dtype=float)
+    return np.array([normalize(x, *bounds_a) for x in a], dtype=float) + np.nan_to_num(nb, nan=0.0)
 
 
 def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
@@ -34,7 +39,7 @@ def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: 
     best = None
     for name in sorted(partners):
         pb = _bounds(partners[name])
-        if pb is None or not np.isfinite(partners[name]).all():
+        if pb is None or np.isfinite(partners[name]).mean() < MIN_VALID:
             continue
         tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb), acc, samples)
         if np.isfinite(tau) and (best is None or tau > best["train_tau"]):

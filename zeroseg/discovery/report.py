@@ -10,6 +10,7 @@ on macro; the report also names the best baseline on this pool.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -69,10 +70,31 @@ def suite_zero_on(space: str, pool: Pool) -> dict[str, np.ndarray]:
     return suite_zero_scores(table)
 
 
-def baseline_vectors(space: str, pool: Pool, settings: StatsSettings,
-                     device: str | None = None) -> dict[str, np.ndarray]:
-    """Every baseline's scores on ``pool`` (sign applied): ``suite_zero:<name>``, ``library:<name>``."""
+def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
+    """Our registered proxies' scores of the pool's archs (sign applied), read from a CSV with a
+    ``net_code`` column and one column per proxy, as ``experiments/table3/run.py`` writes it (same
+    statistics setup); an arch missing from the file gets NaN, so that proxy cannot be a partner."""
+    import pandas as pd
+
+    from zeroseg.proxies import create_proxy, list_proxies
+
+    path = Path(scores_csv)
+    if not path.is_file():
+        raise FileNotFoundError(f"--baseline-scores: {path} does not exist (write it with experiments/table3/run.py)")
+    frame = pd.read_csv(path)
+    if "net_code" not in frame:
+        raise ValueError(f"--baseline-scores: {path} has no net_code column")
+    frame = frame.drop_duplicates("net_code", keep="last").set_index("net_code").reindex(list(pool.codes))
+    return {f"ours:{n}": create_proxy(n).sign * frame[n].to_numpy(float) for n in list_proxies() if n in frame}
+
+
+def baseline_vectors(space: str, pool: Pool, settings: StatsSettings, device: str | None = None,
+                     scores_csv: str | Path | None = None) -> dict[str, np.ndarray]:
+    """Every baseline's scores on ``pool`` (sign applied): ``suite_zero:<name>``, ``library:<name>``,
+    and with ``scores_csv`` our built-ins as ``ours:<name>`` (``ours_on``)."""
     vectors = {f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()}
+    if scores_csv is not None:
+        vectors.update(ours_on(pool, scores_csv))
     lib = library_baselines()
     if lib:
         scores, _ = pool_scores([g for g, _ in lib.values()], pool, settings, device)

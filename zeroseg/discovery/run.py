@@ -52,6 +52,7 @@ class DiscoverOptions:
     report_repeats: int = 20
     n_boot: int = 1000
     save_proxy: str | None = None
+    baseline_scores: str | None = None
     progress: bool | None = None
     stats_extra: dict[str, Any] = field(default_factory=dict)
 
@@ -101,7 +102,7 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult
     """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``)."""
     plan = problem.plan
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
-    train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device)
+    train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
     (w_train,), _ = rep.pool_scores([main.best], train_used, problem.settings, o.device)
     (w_test,), _ = rep.pool_scores([main.best], plan.test, problem.settings, o.device)
     return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
@@ -137,7 +138,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.data_seed, o.device,
             o.n_boot)
     rows = rep.proxies_block([t for t, _ in hof], [v for _, v in hof], *args)
-    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device)
+    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, o.baseline_scores)
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
     combined = _combined(o, problem, main, test_vectors) if main.best is not None else None

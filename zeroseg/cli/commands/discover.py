@@ -47,6 +47,10 @@ class Discover:
         p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.json")
         p.add_argument("--save-proxy", default=None, metavar="NAME",
                        help="also write the winner to the proxy library as NAME.proxy")
+        p.add_argument("--baseline-scores", default=None, metavar="CSV",
+                       help="our built-in proxies' scores of this space's archs (net_code + one column per proxy, "
+                            "e.g. experiments/table3/results/fidelity_scores_micro.csv): they join the baselines "
+                            "and the AVT partners as ours:<name>")
         p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
         p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
         p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
@@ -67,7 +71,8 @@ class Discover:
             resolution=args.resolution, batch_size=args.batch_size,
             cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
             resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
-            n_boot=args.bootstrap, save_proxy=args.save_proxy, progress=False if args.no_progress else None,
+            n_boot=args.bootstrap, save_proxy=args.save_proxy, baseline_scores=args.baseline_scores,
+            progress=False if args.no_progress else None,
         )
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
