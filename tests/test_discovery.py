@@ -190,3 +190,25 @@ def test_avt_partner_missing_scores_rank_last_and_sparse_partners_are_skipped(tm
     assert pick["partner"] == "mod7"  # "sparse" would have tied the winner's perfect τ, but is skipped
     with pytest.raises(FileNotFoundError, match="does not exist"):
         ours_on(pool, tmp_path / "absent.csv")
+
+
+def test_partner_fitness_is_the_tau_of_the_avt_combination(cache):
+    from zeroseg.discovery.combine import avt_sum, bounds
+    from zeroseg.discovery.fitness import sampled_tau, score_matrix
+    from zeroseg.discovery.statstore import memory_stats
+
+    p = ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="suite_zero:jacov",
+                       **SMALL)
+    g = parse("sum_layers(to_sum(abs(G)))")
+    (fit,) = p.evaluate([g])
+    scores, _ = score_matrix([g], p.fitness_codes, memory_stats(p.settings, p.fitness_codes))
+    partner = p.partner_scores
+    expected, _ = sampled_tau(avt_sum(scores[0], partner, bounds(scores[0]), bounds(partner)), p.fitness_acc,
+                              p.fitness_samples)
+    assert fit.ok and fit.values[0] == pytest.approx(expected)
+    (alone,) = _problem(cache).evaluate([g])
+    assert alone.values[0] != pytest.approx(expected)  # the partner changes the target
+    with pytest.raises(ValueError, match="expected one of suite_zero:<name>, ours:<name>"):
+        ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="jacov", **SMALL)
+    with pytest.raises(ValueError, match="needs our scores"):
+        ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="ours:snip", **SMALL)

@@ -11,13 +11,13 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from zeroseg.discovery.fitness import sampled_tau
 from zeroseg.proxies.avt import normalize
 
 MIN_VALID = 0.9  # a partner must score at least this share of the train archs
 
 
-def _bounds(v: np.ndarray) -> tuple[float, float] | None:
+def bounds(v: np.ndarray) -> tuple[float, float] | None:
+    """(min, max) of the finite values, or None when there are none or all are equal."""
     ok = v[np.isfinite(v)]
     return (float(ok.min()), float(ok.max())) if len(ok) and ok.max() > ok.min() else None
 
@@ -26,19 +26,21 @@ def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_
     """AVT(a) + AVT(b) with fixed (min, max) per proxy. An arch the partner ``b`` cannot score (NaN,
     e.g. jacov's constant Jacobian rows) gets the partner's minimum, 0: the partner ranks it last;
     the winner's NaN stays NaN (the arch is invalid for the combination, as for the winner)."""
-    nb = np.array([normalize(x, *bounds_b) for x in b], dtype=float)
-    return np.array([normalize(x, *bounds_a) for x in a], dtype=float) + np.nan_to_num(nb, nan=0.0)
+    na = normalize(np.asarray(a, dtype=float), *bounds_a)
+    return na + np.nan_to_num(normalize(np.asarray(b, dtype=float), *bounds_b), nan=0.0)
 
 
 def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
                    samples: Sequence[Sequence[int]]) -> dict[str, Any] | None:
     """The partner maximising the combination's mean train τ (ties: by name); ``None`` if none works."""
-    wb = _bounds(winner)
+    from zeroseg.discovery.fitness import sampled_tau
+
+    wb = bounds(winner)
     if wb is None:
         return None
     best = None
     for name in sorted(partners):
-        pb = _bounds(partners[name])
+        pb = bounds(partners[name])
         if pb is None or np.isfinite(partners[name]).mean() < MIN_VALID:
             continue
         tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb), acc, samples)

@@ -49,13 +49,25 @@ def sampled_tau(row: np.ndarray, acc: np.ndarray, samples: Sequence[Sequence[int
 
 
 def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndarray,
-                  samples: Sequence[Sequence[int]]) -> list[Fitness]:
-    """One fitness per row: mean τ, or a rejection (failed on an arch, or τ undefined: constant scores)."""
+                  samples: Sequence[Sequence[int]], partner: np.ndarray | None = None) -> list[Fitness]:
+    """One fitness per row: mean τ, or a rejection (failed on an arch, or τ undefined: constant scores).
+
+    With ``partner`` (a baseline's scores of the same archs) the fitness is the τ of SasWOT's
+    combination AVT(row) + AVT(partner) (Eq. 3-4), min/max over these (train) archs: the search then
+    looks for the proxy that best complements the partner, as SasWOT− complements NWOT."""
+    from zeroseg.discovery.combine import avt_sum, bounds
+
     out = []
     for row, reason in zip(scores, failed):
         if reason is not None:
             out.append(Fitness(invalid=reason_class(reason), info={"detail": reason}))
             continue
+        if partner is not None:
+            rb = bounds(row)
+            if rb is None:
+                out.append(Fitness.reject("undefined τ: constant scores on a sample"))
+                continue
+            row = avt_sum(row, partner, rb, bounds(partner))
         mean, taus = sampled_tau(row, acc, samples)
         if not np.isfinite(mean):
             out.append(Fitness.reject("undefined τ: constant scores on a sample"))

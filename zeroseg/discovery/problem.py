@@ -12,7 +12,8 @@ source) seeded from the engine's rng for the call and restored afterwards; ``cro
 typed one-point crossover made process-independent (``one_point``). So one seed fixes the run.
 ``key`` is the DSL's canonical hash, so equivalent spellings are evaluated once. Fitness: mean
 Kendall-τ over the run's fixed train samples (``archs.plan_archs``), scored arch-major on in-memory
-statistics (``fitness``).
+statistics (``fitness``); with ``partner`` (a baseline, ``partners``) the τ of AVT(candidate) +
+AVT(partner), SasWOT's Eq. 3 made the search target.
 
 The problem is described by a JSON-able config (``spec``), so Dask/joblib workers rebuild it once
 and load the statistics from the shared cache once per process.
@@ -82,7 +83,8 @@ class ProxyDiscovery:
     def __init__(self, space: str, stats: dict[str, Any], samples: int = 50, repeats: int = 5,
                  archs: int | None = None, seed: int = 0, min_depth: int = 1, max_depth: int = 4,
                  max_height: int = 7, max_len: int = 32, device: str | None = None,
-                 layer_share: float = 0.0, seed_share: float = 0.0, seeds: Sequence[str] = ()):
+                 layer_share: float = 0.0, seed_share: float = 0.0, seeds: Sequence[str] = (),
+                 partner: str | None = None, scores_csv: str | None = None):
         if not (0 <= layer_share <= 1 and 0 <= seed_share <= 1):
             raise ValueError(f"layer_share and seed_share must lie in [0, 1], got {layer_share}, {seed_share}")
         self.settings = StatsSettings(**stats)
@@ -90,7 +92,10 @@ class ProxyDiscovery:
         self.config = dict(space=space, stats=asdict(self.settings), samples=samples, repeats=repeats,
                            archs=archs, seed=seed, min_depth=min_depth, max_depth=max_depth,
                            max_height=max_height, max_len=max_len, device=device,
-                           layer_share=layer_share, seed_share=seed_share, seeds=list(seeds))
+                           layer_share=layer_share, seed_share=seed_share, seeds=list(seeds),
+                           partner=partner, scores_csv=scores_csv)
+        if partner is not None:
+            self.partner_scores  # a bad partner name fails here, before any search
 
     def spec(self) -> ProblemSpec:
         return ProblemSpec("zeroseg.discovery.problem:ProxyDiscovery", self.config)
@@ -110,6 +115,15 @@ class ProxyDiscovery:
         """The train samples as positions into ``fitness_codes``."""
         position = {i: p for p, i in enumerate(self.plan.used)}
         return [[position[i] for i in s] for s in self.plan.samples]
+
+    @cached_property
+    def partner_scores(self) -> np.ndarray | None:
+        """The ``partner`` baseline's scores of ``fitness_codes`` (None: candidates are scored alone)."""
+        from zeroseg.discovery.partners import partner_vector
+
+        c = self.config
+        return None if c["partner"] is None else partner_vector(c["space"], c["partner"], self.fitness_codes,
+                                                                  c["scores_csv"])
 
     @property
     def fitness_acc(self) -> np.ndarray:
@@ -163,4 +177,4 @@ class ProxyDiscovery:
             return []
         codes = self.fitness_codes
         scores, failed = score_matrix(batch, codes, memory_stats(self.settings, codes), self.config["device"])
-        return tau_fitnesses(scores, failed, self.fitness_acc, self.fitness_samples)
+        return tau_fitnesses(scores, failed, self.fitness_acc, self.fitness_samples, self.partner_scores)

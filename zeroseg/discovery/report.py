@@ -16,10 +16,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from zeroseg.correlation.metrics import bootstrap_ci, correlations, sampled_correlations
-from zeroseg.correlation.split import split_table
-from zeroseg.correlation.table import suite_zero_scores
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.fitness import score_matrix
+from zeroseg.discovery.partners import ours_on, suite_zero_on
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import ProxyGraph, parse
 
@@ -62,30 +61,6 @@ def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
         if not pf.provenance.startswith(FOUND):
             out[pf.name] = (parse(pf.expression), pf.sign)
     return out
-
-
-def suite_zero_on(space: str, pool: Pool) -> dict[str, np.ndarray]:
-    """Suite-Zero's precomputed scores of the pool's archs (raw columns, as ``correlate`` uses them)."""
-    table = split_table(space, "all").set_index("net_code").loc[list(pool.codes)].reset_index()
-    return suite_zero_scores(table)
-
-
-def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
-    """Our registered proxies' scores of the pool's archs (sign applied), read from a CSV with a
-    ``net_code`` column and one column per proxy, as ``experiments/table3/run.py`` writes it (same
-    statistics setup); an arch missing from the file gets NaN, so that proxy cannot be a partner."""
-    import pandas as pd
-
-    from zeroseg.proxies import create_proxy, list_proxies
-
-    path = Path(scores_csv)
-    if not path.is_file():
-        raise FileNotFoundError(f"--baseline-scores: {path} does not exist (write it with experiments/table3/run.py)")
-    frame = pd.read_csv(path)
-    if "net_code" not in frame:
-        raise ValueError(f"--baseline-scores: {path} has no net_code column")
-    frame = frame.drop_duplicates("net_code", keep="last").set_index("net_code").reindex(list(pool.codes))
-    return {f"ours:{n}": create_proxy(n).sign * frame[n].to_numpy(float) for n in list_proxies() if n in frame}
 
 
 def baseline_vectors(space: str, pool: Pool, settings: StatsSettings, device: str | None = None,
@@ -135,11 +110,11 @@ def proxies_block(texts: Sequence[str], train_values: Sequence[float], space: st
 
 
 def comparison(space: str, proxies: list[dict[str, Any]], baselines: dict[str, dict[str, Any]],
-               combined: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Winner (alone, or AVT-combined when that was better on train) vs the reference baseline
-    (jacov/nwot) and vs the best baseline, on test τ."""
+               combined: dict[str, Any] | None = None, forced: bool = False) -> dict[str, Any]:
+    """Winner (alone, or AVT-combined when that was better on train, or ``forced``: the search
+    optimised the combination) vs the reference baseline (jacov/nwot) and the best baseline, on test τ."""
     win = proxies[0]["test"]["kendall_mean"] if proxies else float("nan")
-    use_combined = bool(combined) and combined["train_tau"] > proxies[0]["train_fitness"]
+    use_combined = bool(combined) and (forced or combined["train_tau"] > proxies[0]["train_fitness"])
     if use_combined:
         win = combined["test"]["kendall_mean"]
     ref_name = f"suite_zero:{REFERENCE[space]}"

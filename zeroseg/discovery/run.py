@@ -53,6 +53,7 @@ class DiscoverOptions:
     n_boot: int = 1000
     save_proxy: str | None = None
     baseline_scores: str | None = None
+    partner: str | None = None
     progress: bool | None = None
     stats_extra: dict[str, Any] = field(default_factory=dict)
 
@@ -64,7 +65,8 @@ def _problem(o: DiscoverOptions) -> ProxyDiscovery:
                  seed=o.data_seed, **o.stats_extra)
     seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
     return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
-                          device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds)
+                          device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds,
+                          partner=o.partner, scores_csv=o.baseline_scores)
 
 
 def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str, out: Path,
@@ -99,10 +101,13 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
 
 
 def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult, test_vectors) -> dict | None:
-    """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``)."""
+    """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``); with
+    ``--partner`` the partner is the one the search optimised with."""
     plan = problem.plan
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
     train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
+    if o.partner is not None:
+        train_vectors = {o.partner: train_vectors[o.partner]}
     (w_train,), _ = rep.pool_scores([main.best], train_used, problem.settings, o.device)
     (w_test,), _ = rep.pool_scores([main.best], plan.test, problem.settings, o.device)
     return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
@@ -149,7 +154,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
                   "repeats": len(plan.samples)},
         "evaluated": main.evaluations, "rejected": main.rejected, "restarts": len(main.restarts),
         "proxies": rows, "combined": combined, "baselines": baselines,
-        "comparison": rep.comparison(o.space, rows, baselines, combined),
+        "comparison": rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None),
         "wall_time": {"stats": t_stats, "search": t_search, "total": time.perf_counter() - t0},
     }
     if other is not None:

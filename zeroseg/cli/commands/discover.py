@@ -51,6 +51,9 @@ class Discover:
                        help="our built-in proxies' scores of this space's archs (net_code + one column per proxy, "
                             "e.g. experiments/table3/results/fidelity_scores_micro.csv): they join the baselines "
                             "and the AVT partners as ours:<name>")
+        p.add_argument("--partner", default=None, metavar="NAME",
+                       help="optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate alone; "
+                            "NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)")
         p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
         p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
         p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
@@ -72,6 +75,7 @@ class Discover:
             cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
             resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
             n_boot=args.bootstrap, save_proxy=args.save_proxy, baseline_scores=args.baseline_scores,
+            partner=args.partner,
             progress=False if args.no_progress else None,
         )
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
@@ -86,7 +90,9 @@ def summary(report: dict) -> str:
         best = report["proxies"][0]
         ci = best["test"].get("kendall_ci95", [float("nan")] * 2)
         lines.append(f"found:  {best['proxy']}")
-        lines.append(f"        train τ {best['train_fitness']:.4f} | test τ {best['test']['kendall_mean']:.4f} "
+        partner = report["config"].get("partner")
+        fit = f"train τ with {partner}" if partner else "train τ"
+        lines.append(f"        {fit} {best['train_fitness']:.4f} | test τ alone {best['test']['kendall_mean']:.4f} "
                      f"(full test pool {best['test']['kendall_full']:.4f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}])")
     else:
         lines.append("found:  no valid proxy")

@@ -1,0 +1,59 @@
+"""Baseline score vectors a discovery run compares with and combines with (SasWOT Eq. 3: AVT sums).
+
+Two sources need no network pass: Suite-Zero's precomputed columns of the TNB101 table
+(``suite_zero:<name>``) and our built-in proxies' scores written by ``experiments/table3/run.py``
+(``ours:<name>``, same statistics setup). ``partner_vector`` resolves such a name on any list of
+archs, so a search can optimise AVT(candidate) + AVT(partner) directly (``--partner``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from zeroseg.correlation.split import split_table
+from zeroseg.correlation.table import suite_zero_scores
+from zeroseg.discovery.archs import Pool
+
+PREFIXES = ("suite_zero", "ours")
+
+
+def suite_zero_on(space: str, pool: Pool) -> dict[str, np.ndarray]:
+    """Suite-Zero's precomputed scores of the pool's archs (raw columns, as ``correlate`` uses them)."""
+    table = split_table(space, "all").set_index("net_code").loc[list(pool.codes)].reset_index()
+    return suite_zero_scores(table)
+
+
+def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
+    """Our registered proxies' scores of the pool's archs (sign applied), read from a CSV with a
+    ``net_code`` column and one column per proxy, as ``experiments/table3/run.py`` writes it (same
+    statistics setup); an arch missing from the file gets NaN, so that proxy cannot be a partner."""
+    import pandas as pd
+
+    from zeroseg.proxies import create_proxy, list_proxies
+
+    path = Path(scores_csv)
+    if not path.is_file():
+        raise FileNotFoundError(f"--baseline-scores: {path} does not exist (write it with experiments/table3/run.py)")
+    frame = pd.read_csv(path)
+    if "net_code" not in frame:
+        raise ValueError(f"--baseline-scores: {path} has no net_code column")
+    frame = frame.drop_duplicates("net_code", keep="last").set_index("net_code").reindex(list(pool.codes))
+    return {f"ours:{n}": create_proxy(n).sign * frame[n].to_numpy(float) for n in list_proxies() if n in frame}
+
+
+def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str | Path | None = None) -> np.ndarray:
+    """Scores (sign applied) of the baseline ``name`` (``suite_zero:<col>`` or ``ours:<proxy>``) on ``codes``."""
+    prefix, _, _ = name.partition(":")
+    if prefix not in PREFIXES:
+        raise ValueError(f"partner {name!r}: expected one of {', '.join(p + ':<name>' for p in PREFIXES)}")
+    pool = Pool(tuple(codes), tuple(0.0 for _ in codes))
+    if prefix == "ours" and scores_csv is None:
+        raise ValueError(f"partner {name!r} needs our scores: pass --baseline-scores CSV")
+    vectors = ({f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()} if prefix == "suite_zero"
+               else ours_on(pool, scores_csv))
+    if name not in vectors:
+        raise ValueError(f"partner {name!r} unknown; known: {', '.join(sorted(vectors))}")
+    return vectors[name]
