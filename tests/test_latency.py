@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import resource
 from pathlib import Path
 
 import pytest
 import torch
 
 from zeroseg.cli.main import main
+from zeroseg.latency.alloc import kept_memory
 from zeroseg.latency.build import LatencyModels, build_models, mlp_path
-from zeroseg.latency.measure import Protocol, block_macs, measure_ms
+from zeroseg.latency.measure import Protocol, block_macs, measure_ms, measure_rounds, pool_times
 from zeroseg.latency.mlp import MLPPredictor
 from zeroseg.latency.spec import BlockSpec
 from zeroseg.latency.store import LatencyData
@@ -20,7 +22,7 @@ from zeroseg.spaces import create_space
 
 
 TINY = dict(input_size=(64, 64), num_classes=5, n_genotypes=1, n_networks=2,
-            protocol=Protocol(warmup=0, repeats=1), progress=False, mlp_steps=150)
+            protocol=Protocol(warmup=0, repeats=1, rounds=1), progress=False, mlp_steps=150)
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def attnas_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_protocol_rejects_bad_settings() -> None:
-    for bad in (dict(repeats=0), dict(warmup=-1), dict(threads=0), dict(clock="sundial")):
+    for bad in (dict(repeats=0), dict(warmup=-1), dict(threads=0), dict(clock="sundial"), dict(rounds=0)):
         with pytest.raises(ValueError):
             Protocol(**bad)
 
@@ -41,6 +43,52 @@ def test_measure_ms_is_positive_and_larger_for_more_work() -> None:
     small = measure_ms(conv, [torch.randn(1, 16, 16, 16)], "cpu", Protocol(1, 3))
     big = measure_ms(conv, [torch.randn(1, 16, 128, 128)], "cpu", Protocol(1, 3))
     assert 0 < small < big
+
+
+def test_pool_times_every_module_round_robin() -> None:
+    """One pool: every item timed rounds × repeats times, and more work reads slower."""
+    conv = torch.nn.Conv2d(16, 16, 3, padding=1)
+    items = {"small": (conv, [torch.randn(1, 16, 16, 16)]), "big": (conv, [torch.randn(1, 16, 128, 128)])}
+    res = pool_times(items, "cpu", Protocol(warmup=1, repeats=2, rounds=2))
+    assert {k: len(v) for k, v in res.items()} == {"small": 4, "big": 4}
+    assert 0 < sorted(res["small"])[1] < sorted(res["big"])[1]
+
+
+def test_measure_rounds_is_round_major_and_resumes() -> None:
+    """Every chunk is visited once per round; items finish in the last round; a resumed item keeps its runs."""
+    conv = torch.nn.Conv2d(4, 4, 1)
+    built: list[str] = []
+
+    def make(key: str) -> tuple[torch.nn.Module, list[torch.Tensor]]:
+        built.append(key)
+        return conv, [torch.randn(1, 4, 8, 8)]
+
+    done: dict[str, float] = {}
+    pending = {"k0": [5.0, 5.0]}  # k0 resumed with its first round already timed
+    keys = [f"k{i}" for i in range(5)]
+    measure_rounds(keys, make, "cpu", Protocol(0, 2, rounds=2), pending, done.update, chunk=2, progress=False)
+    assert sorted(done) == keys and pending == {} and all(v > 0 for v in done.values())
+    assert sorted(built) == sorted(keys * 2)[1:]  # k0 was built once (round 2 only), the others twice
+    assert len(set(built[:4])) == 4  # round 1 visits every other item before any second round
+
+
+def _faults_of_large_buffers() -> int:
+    """Minor page faults of three 64 MiB activation-sized buffers, allocated, written and freed."""
+    before = resource.getrusage(resource.RUSAGE_THREAD).ru_minflt
+    for _ in range(3):
+        torch.empty(16 * 2**20).fill_(1.0)
+    return resource.getrusage(resource.RUSAGE_THREAD).ru_minflt - before
+
+
+def test_kept_memory_stops_refaulting_freed_buffers() -> None:
+    """glibc returns large freed blocks to the OS (re-faulted every forward); inside kept_memory it must not."""
+    with kept_memory() as ok:
+        assert ok, "mallopt unavailable: this test machine runs glibc"
+        for _ in range(2):  # first touches of the retained heap
+            _faults_of_large_buffers()
+        kept = _faults_of_large_buffers()
+    released = _faults_of_large_buffers()  # thresholds back below 64 MiB: mmap and fault per buffer
+    assert released > 10_000 and kept < released / 4, (kept, released)
 
 
 def test_block_spec_json_round_trip_and_macs() -> None:

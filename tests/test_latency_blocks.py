@@ -72,7 +72,7 @@ def test_gas_tiny_latency_models(tmp_path: Path) -> None:
     """A real (tiny) build for GAS: every calibration network is covered by the table, predictions finite."""
     out = tmp_path / "gas.json"
     build_models("gas", out, input_size=(64, 64), num_classes=CLASSES, n_genotypes=1, n_networks=2,
-                 protocol=Protocol(warmup=0, repeats=1), progress=False, mlp_steps=150)
+                 protocol=Protocol(warmup=0, repeats=1, rounds=1), progress=False, mlp_steps=150)
     data = LatencyData.load(out)
     assert len(data.networks) == 2 and all(r.ms > 0 for r in data.blocks.values())
     models = LatencyModels(out)

@@ -1,9 +1,12 @@
 """Build and query both latency models for one registered space (``zeroseg latency build/predict``).
 
 Build: sample ``n_genotypes`` genotypes, collect their distinct blocks, measure each block alone
-(the lookup table and the MLP's training set), measure ``n_networks`` whole networks (to fit the
-network factor ``a`` of both models), train the MLP. Every measurement is saved as it
-completes, so an interrupted build resumes where it stopped.
+(the lookup table and the MLP's training set) and ``n_networks`` whole networks (to fit the
+network factor ``a`` of both models), train the MLP. Blocks and networks are timed together in
+shuffled, interleaved pools, each item's rounds spread over the whole build (``measure_rounds``),
+so the factor ``a`` compares sums and networks measured under the same machine load rather than
+absorbing the load's drift between two phases. Every chunk's timings are saved as they complete
+(unfinished items in ``pending``), so an interrupted build resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -14,9 +17,8 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
-from zeroseg.latency.measure import Protocol, block_macs, measure_block, measure_network
+from zeroseg.latency.measure import Item, Protocol, block_macs, measure_rounds, network_input
 from zeroseg.latency.mlp import MLPPredictor, ratio_calibration
 from zeroseg.latency.spec import BlockSpace, BlockSpec
 from zeroseg.latency.store import BlockRecord, LatencyData
@@ -55,17 +57,8 @@ def build_models(space_name: str, out: Path, device: str = "cpu", input_size: tu
     specs: dict[str, BlockSpec] = {}
     for g in [space.sample(rng) for _ in range(n_genotypes)] + nets:  # the table covers its calibration nets
         specs.update((s.key(), s) for s in space.blocks(g, input_size, num_classes))
-    todo = [s for k, s in specs.items() if k not in data.blocks]
-    for spec in tqdm(todo, desc=f"{space_name} blocks", disable=not progress):
-        ms = measure_block(space, spec, device, protocol)
-        data.blocks[spec.key()] = BlockRecord(spec, ms, block_macs(space, spec))
-        data.save(out)
     texts = [space.encode(g) for g in nets]
-    for text in tqdm([t for t in texts if t not in data.networks], desc=f"{space_name} networks", disable=not progress):
-        torch.manual_seed(0)
-        net = space.build(space.decode(text), num_classes)
-        data.networks[text] = measure_network(net, input_size, device, protocol)
-        data.save(out)
+    _measure_missing(space, data, specs, texts, out, device, input_size, num_classes, protocol, seed, progress)
     mlp = MLPPredictor.fit(list(data.blocks.values()), seed=seed, steps=mlp_steps)
     sums = {"table": [], "mlp": []}
     for text in data.networks:
@@ -78,6 +71,32 @@ def build_models(space_name: str, out: Path, device: str = "cpu", input_size: tu
     mlp.save(mlp_path(out))
     data.save(out)
     return data
+
+
+def _measure_missing(space: BlockSpace, data: LatencyData, specs: dict[str, BlockSpec], texts: list[str], out: Path,
+                     device: str, input_size: tuple[int, int], num_classes: int, protocol: Protocol, seed: int,
+                     progress: bool) -> None:
+    """Time the blocks and networks ``data`` lacks, mixed in interleaved pools; save every chunk to ``out``."""
+    todo = [f"block {k}" for k in specs if k not in data.blocks] + [f"net {t}" for t in texts if t not in data.networks]
+
+    def make(key: str) -> Item:
+        kind, name = key.split(" ", 1)
+        torch.manual_seed(0)
+        if kind == "block":
+            return space.make_block(specs[name]), specs[name].inputs()
+        return space.build(space.decode(name), num_classes), [network_input(input_size)]
+
+    def save(res: dict[str, float]) -> None:
+        for key, ms in res.items():
+            kind, name = key.split(" ", 1)
+            if kind == "block":
+                data.blocks[name] = BlockRecord(specs[name], ms, block_macs(space, specs[name]))
+            else:
+                data.networks[name] = ms
+        data.save(out)
+
+    measure_rounds(todo, make, device, protocol, data.pending, save, seed=seed, desc=f"{space.name} blocks+networks",
+                   progress=progress)
 
 
 def _macs(data: LatencyData) -> dict[str, int]:

@@ -35,11 +35,12 @@ class LatencyData:
     blocks: dict[str, BlockRecord] = field(default_factory=dict)
     networks: dict[str, float] = field(default_factory=dict)  # genotype text → whole-network ms
     calibration: dict[str, list[float]] = field(default_factory=dict)  # model → [a, b] of a·Σ + b
+    pending: dict[str, list[float]] = field(default_factory=dict)  # unfinished item → its timed runs so far
 
     def save(self, path: Path) -> None:
         doc = {"format": FORMAT, "meta": self.meta,
                "blocks": [{"spec": r.spec.to_json(), "ms": r.ms, "macs": r.macs} for r in self.blocks.values()],
-               "networks": self.networks, "calibration": self.calibration}
+               "networks": self.networks, "calibration": self.calibration, "pending": self.pending}
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(json.dumps(doc, indent=1))
         os.replace(tmp, path)
@@ -52,8 +53,12 @@ class LatencyData:
             raise ValueError(f"{path}: not valid JSON ({exc})") from None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             raise ValueError(f"{path}: not a zeroseg latency file (expected format {FORMAT!r})")
-        data = cls(dict(doc["meta"]), networks={str(k): float(v) for k, v in doc.get("networks", {}).items()},
-                   calibration={str(k): [float(x) for x in v] for k, v in doc.get("calibration", {}).items()})
+        try:
+            data = cls(dict(doc["meta"]), networks={str(k): float(v) for k, v in doc.get("networks", {}).items()},
+                       calibration={str(k): [float(x) for x in v] for k, v in doc.get("calibration", {}).items()},
+                       pending={str(k): [float(x) for x in v] for k, v in doc.get("pending", {}).items()})
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{path}: malformed meta/networks/calibration/pending ({exc})") from None
         for i, rec in enumerate(doc.get("blocks", [])):
             try:
                 spec = BlockSpec.from_json(rec["spec"])

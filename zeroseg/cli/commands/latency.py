@@ -36,6 +36,9 @@ class LatencyCommand:
         b.add_argument("--networks", type=int, default=10, help="whole networks measured (default 10)")
         b.add_argument("--repeats", type=int, default=5, help="timed runs per measurement, median kept (default 5)")
         b.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+        b.add_argument("--rounds", type=int, default=1,
+                       help="warm-up + repeats this many times, interleaved across modules (default 1; 3 on a busy "
+                            "machine spreads each module's timings over the whole session)")
         b.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (default 1)")
         b.add_argument("--num-classes", type=int, default=19, help="classes of the head (default 19)")
         b.add_argument("--mlp-steps", type=int, default=2000, help="MLP training steps (default 2000)")
@@ -54,7 +57,7 @@ class LatencyCommand:
         if args.action == "build":
             data = build_models(args.space, args.out, args.device, args.input_size, args.num_classes,
                                 args.genotypes, args.networks, args.seed,
-                                Protocol(args.warmup, args.repeats, args.threads), resume=args.resume,
+                                Protocol(args.warmup, args.repeats, args.threads, rounds=args.rounds), resume=args.resume,
                                 mlp_steps=args.mlp_steps)
             print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured → {args.out}")
             return 0
