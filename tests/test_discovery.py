@@ -8,6 +8,7 @@ import random
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from zeroseg.cli.main import main
 from zeroseg.correlation.split import split_of
@@ -212,3 +213,22 @@ def test_partner_fitness_is_the_tau_of_the_avt_combination(cache):
         ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="jacov", **SMALL)
     with pytest.raises(ValueError, match="needs our scores"):
         ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="ours:snip", **SMALL)
+
+
+def test_reports_score_the_archs_after_one_a_proxy_fails_on(cache):
+    import dataclasses
+
+    from zeroseg.discovery.fitness import score_matrix
+    from zeroseg.discovery.statstore import memory_stats
+
+    p = _problem(cache)
+    codes = list(p.plan.test.codes[:3])
+    stats = dict(memory_stats(p.settings, tuple(codes)))
+    first = stats[codes[0]]
+    broken = dataclasses.replace(first.layers[0], W=torch.zeros_like(first.layers[0].W))
+    stats[codes[0]] = dataclasses.replace(first, layers=[broken, *first.layers[1:]])  # invert(0) = inf
+    g = parse("sum_layers(to_sum(abs(invert(W))))")
+    dropped, why = score_matrix([g], codes, stats)
+    kept, why_kept = score_matrix([g], codes, stats, keep_going=True)
+    assert np.isnan(dropped[0]).all() and why == why_kept and codes[0] in why[0]
+    assert np.isnan(kept[0, 0]) and np.isfinite(kept[0, 1:]).all()

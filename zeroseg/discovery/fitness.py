@@ -21,18 +21,22 @@ from zeroseg.stats import NetStats
 
 
 def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
-                 device: str | None = None) -> tuple[np.ndarray, list[str | None]]:
-    """``scores[i, j]`` of graph i on arch ``codes[j]`` (NaN once graph i failed) and each graph's failure."""
+                 device: str | None = None, keep_going: bool = False) -> tuple[np.ndarray, list[str | None]]:
+    """``scores[i, j]`` of graph i on arch ``codes[j]`` and each graph's first failure (NaN where it failed).
+
+    For fitness a graph that fails on an arch is dropped for the remaining archs (it is rejected
+    anyway); with ``keep_going`` (reports) it is still scored on every other arch, so one arch that
+    breaks a proxy costs that arch, not the rest of the pool."""
     scores = np.full((len(graphs), len(codes)), np.nan)
     failed: list[str | None] = [None] * len(graphs)
     for j, code in enumerate(codes):
-        alive = [i for i in range(len(graphs)) if failed[i] is None]
+        alive = [i for i in range(len(graphs)) if keep_going or failed[i] is None]
         if not alive:
             break
         for i, s in zip(alive, evaluate_many([graphs[i] for i in alive], stats[code], device)):
             if s.ok:
                 scores[i, j] = s.value
-            else:
+            elif failed[i] is None:
                 failed[i] = f"{s.invalid} (arch {code})"
     return scores, failed
 

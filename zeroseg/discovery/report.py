@@ -42,8 +42,9 @@ def metrics(scores: np.ndarray, acc: np.ndarray, samples: int, repeats: int, see
 
 def pool_scores(graphs: Sequence[ProxyGraph], pool: Pool, settings: StatsSettings,
                 device: str | None = None) -> tuple[np.ndarray, list[str | None]]:
-    """Scores of ``graphs`` on every arch of ``pool`` (statistics from the cache, held in RAM)."""
-    return score_matrix(graphs, pool.codes, memory_stats(settings, tuple(pool.codes)), device)
+    """Scores of ``graphs`` on every arch of ``pool`` (statistics from the cache, held in RAM); an arch
+    a graph fails on is NaN (left out of its τ; ``metrics`` counts the valid archs), the rest are scored."""
+    return score_matrix(graphs, pool.codes, memory_stats(settings, tuple(pool.codes)), device, keep_going=True)
 
 
 FOUND = "zeroseg discover"  # provenance prefix of proxies found by discovery (not baselines)

@@ -94,6 +94,9 @@ def summary(report: dict) -> str:
         fit = f"train τ with {partner}" if partner else "train τ"
         lines.append(f"        {fit} {best['train_fitness']:.4f} | test τ alone {best['test']['kendall_mean']:.4f} "
                      f"(full test pool {best['test']['kendall_full']:.4f}, 95% CI [{ci[0]:.3f}, {ci[1]:.3f}])")
+        if best["test"].get("valid", 0) < best["test"].get("n_pool", 0):
+            lines.append(f"        valid on {best['test']['valid']} of {best['test']['n_pool']} test archs "
+                         f"(first failure: {best['test_failure']})")
     else:
         lines.append("found:  no valid proxy")
     comb = report.get("combined")
