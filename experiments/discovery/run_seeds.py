@@ -26,17 +26,23 @@ def main() -> int:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--generations", type=int, default=20)
     p.add_argument("--population", type=int, default=20)
-    p.add_argument("--archs", type=int, default=100)
+    p.add_argument("--archs", type=int, default=100, help="archs per split (0: all)")
     p.add_argument("--samples", type=int, default=50)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--partner", default=None, help="as zeroseg discover --partner")
+    p.add_argument("--baseline-scores", default=None, help="as zeroseg discover --baseline-scores")
+    p.add_argument("--tag", default="", help="suffix of the run folders (<space>_seed<s><tag>)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--cache", default=".cache/zeroseg/stats")
     p.add_argument("--root", default=str(Path(__file__).parent))
     a = p.parse_args()
     torch.set_num_threads(1)
     for seed in a.seeds:
-        opts = DiscoverOptions(space=a.space, out=f"{a.root}/{a.space}_seed{seed}", generations=a.generations,
-                               population=a.population, archs=a.archs, samples=a.samples, compare_random=True,
-                               seed=seed, cache=a.cache, workers=a.workers, device="cpu", progress=False)
+        opts = DiscoverOptions(space=a.space, out=f"{a.root}/{a.space}_seed{seed}{a.tag}", generations=a.generations,
+                               population=a.population, archs=a.archs or None, samples=a.samples,
+                               repeats=a.repeats, compare_random=True, seed=seed, cache=a.cache, workers=a.workers,
+                               device="cpu", progress=False, partner=a.partner, baseline_scores=a.baseline_scores,
+                               resume=True)
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
         print(f"== {a.space} seed {seed}\n{summary(report)}", flush=True)
         rnd = report.get("random", {}).get("proxies") or [{}]

@@ -57,8 +57,8 @@ class LatencyCommand:
         if args.action == "build":
             data = build_models(args.space, args.out, args.device, args.input_size, args.num_classes,
                                 args.genotypes, args.networks, args.seed,
-                                Protocol(args.warmup, args.repeats, args.threads, rounds=args.rounds), resume=args.resume,
-                                mlp_steps=args.mlp_steps)
+                                Protocol(args.warmup, args.repeats, args.threads, rounds=args.rounds),
+                                resume=args.resume, mlp_steps=args.mlp_steps)
             print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured → {args.out}")
             return 0
         models = LatencyModels(args.model)
