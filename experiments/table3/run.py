@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         table = load_table(space)
         acc = scored["val_acc"].to_numpy(float)
         kw = dict(samples=args.samples, repeats=args.repeats, seed=args.seed)
-        ours.append(correlation_rows(space, {n: scored[n].to_numpy(float) for n in signs}, acc,
+        present = [n for n in signs if n in scored]  # proxies added to the library later lack a column
+        ours.append(correlation_rows(space, {n: scored[n].to_numpy(float) for n in present}, acc,
                                      signs=signs, source="ours", **kw))
         sub = table.set_index("net_code").loc[scored["net_code"]].reset_index()
         sz_sub.append(correlation_rows(space, suite_zero_scores(sub), acc, source="suite-zero", **kw))
