@@ -175,7 +175,7 @@ def test_precompute_reads_nothing_for_cached_archs_and_found_proxies_are_not_bas
 def test_avt_partner_missing_scores_rank_last_and_sparse_partners_are_skipped(tmp_path):
     from zeroseg.discovery.archs import Pool
     from zeroseg.discovery.combine import avt_sum, choose_partner
-    from zeroseg.discovery.report import ours_on
+    from zeroseg.discovery.partners import ours_on
     from zeroseg.transnas import load_table
 
     table = load_table("micro")

@@ -22,20 +22,13 @@ from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.archs import plan_archs
 from zeroseg.discovery.combine import MIN_VALID, avt_sum, bounds
 from zeroseg.proxies.avt import normalize
-from zeroseg.discovery.partners import ours_on, suite_zero_on
+from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.report import metrics
 
 
 def pair_sum(a: np.ndarray, b: np.ndarray, ba: tuple[float, float], bb: tuple[float, float]) -> np.ndarray:
     """``avt_sum`` made symmetric: an arch either baseline cannot score gets that baseline's minimum."""
     return avt_sum(np.nan_to_num(normalize(a, *ba), nan=0.0), b, (0.0, 1.0), bb)
-
-
-def vectors(space: str, pool, scores_csv: str | None) -> dict[str, np.ndarray]:
-    out = {f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()}
-    if scores_csv:
-        out.update(ours_on(pool, scores_csv))
-    return out
 
 
 def main() -> int:
@@ -45,7 +38,7 @@ def main() -> int:
     p.add_argument("--out", default=str(Path(__file__).parent))
     a = p.parse_args()
     plan = plan_archs(a.space)
-    train, test = vectors(a.space, plan.train, a.baseline_scores), vectors(a.space, plan.test, a.baseline_scores)
+    train, test = (table_baselines(a.space, pool, a.baseline_scores) for pool in (plan.train, plan.test))
     usable = sorted(n for n, v in train.items() if np.isfinite(v).mean() >= MIN_VALID and bounds(v) is not None)
     best = None
     for x, y in itertools.combinations(usable, 2):

@@ -26,16 +26,14 @@ import torch
 
 from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.archs import plan_archs
-from zeroseg.discovery.partners import ours_on, suite_zero_on
+from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.run import DiscoverOptions, discover
 
 
 def ranked_baselines(space: str, scores_csv: str | None, top: int) -> list[tuple[str, float]]:
     """The ``top`` baselines by Kendall-τ on the whole train split (NaN scores omitted)."""
     train = plan_archs(space).train
-    vectors = {f"suite_zero:{n}": v for n, v in suite_zero_on(space, train).items()}
-    if scores_csv:
-        vectors.update(ours_on(train, scores_csv))
+    vectors = table_baselines(space, train, scores_csv)
     taus = {n: kendall(v[np.isfinite(v)], train.acc[np.isfinite(v)]) for n, v in vectors.items()
             if np.isfinite(v).mean() >= 0.9}
     return sorted(((n, t) for n, t in taus.items() if np.isfinite(t)), key=lambda x: -x[1])[:top]

@@ -8,14 +8,18 @@ archs, so a search can optimise AVT(candidate) + AVT(partner) directly (``--part
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import suite_zero_scores
 from zeroseg.discovery.archs import Pool
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PREFIXES = ("suite_zero", "ours")
 
@@ -30,18 +34,33 @@ def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
     """Our registered proxies' scores of the pool's archs (sign applied), read from a CSV with a
     ``net_code`` column and one column per proxy, as ``experiments/table3/run.py`` writes it (same
     statistics setup); an arch missing from the file gets NaN, so that proxy cannot be a partner."""
-    import pandas as pd
-
     from zeroseg.proxies import create_proxy, list_proxies
 
     path = Path(scores_csv)
     if not path.is_file():
         raise FileNotFoundError(f"--baseline-scores: {path} does not exist (write it with experiments/table3/run.py)")
+    frame = _read_scores(str(path.resolve()), path.stat().st_mtime_ns).reindex(list(pool.codes))
+    return {f"ours:{n}": create_proxy(n).sign * frame[n].to_numpy(float) for n in list_proxies() if n in frame}
+
+
+@lru_cache(maxsize=4)
+def _read_scores(path: str, mtime_ns: int) -> "pd.DataFrame":
+    """The scores file indexed by net_code, read once per version (a run asks for train and test pools)."""
+    import pandas as pd
+
     frame = pd.read_csv(path)
     if "net_code" not in frame:
         raise ValueError(f"--baseline-scores: {path} has no net_code column")
-    frame = frame.drop_duplicates("net_code", keep="last").set_index("net_code").reindex(list(pool.codes))
-    return {f"ours:{n}": create_proxy(n).sign * frame[n].to_numpy(float) for n in list_proxies() if n in frame}
+    return frame.drop_duplicates("net_code", keep="last").set_index("net_code")
+
+
+def table_baselines(space: str, pool: Pool, scores_csv: str | Path | None = None) -> dict[str, np.ndarray]:
+    """Every baseline that needs no network pass, on ``pool``: ``suite_zero:<name>`` and, with
+    ``scores_csv``, ``ours:<name>`` (sign applied)."""
+    vectors = {f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()}
+    if scores_csv is not None:
+        vectors.update(ours_on(pool, scores_csv))
+    return vectors
 
 
 def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str | Path | None = None) -> np.ndarray:
@@ -52,8 +71,7 @@ def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str 
     pool = Pool(tuple(codes), tuple(0.0 for _ in codes))
     if prefix == "ours" and scores_csv is None:
         raise ValueError(f"partner {name!r} needs our scores: pass --baseline-scores CSV")
-    vectors = ({f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()} if prefix == "suite_zero"
-               else ours_on(pool, scores_csv))
+    vectors = table_baselines(space, pool, scores_csv)
     if name not in vectors:
         raise ValueError(f"partner {name!r} unknown; known: {', '.join(sorted(vectors))}")
     return vectors[name]

@@ -18,7 +18,7 @@ import numpy as np
 from zeroseg.correlation.metrics import bootstrap_ci, correlations, sampled_correlations
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.fitness import score_matrix
-from zeroseg.discovery.partners import ours_on, suite_zero_on
+from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import ProxyGraph, parse
 
@@ -67,10 +67,8 @@ def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
 def baseline_vectors(space: str, pool: Pool, settings: StatsSettings, device: str | None = None,
                      scores_csv: str | Path | None = None) -> dict[str, np.ndarray]:
     """Every baseline's scores on ``pool`` (sign applied): ``suite_zero:<name>``, ``library:<name>``,
-    and with ``scores_csv`` our built-ins as ``ours:<name>`` (``ours_on``)."""
-    vectors = {f"suite_zero:{n}": v for n, v in suite_zero_on(space, pool).items()}
-    if scores_csv is not None:
-        vectors.update(ours_on(pool, scores_csv))
+    and with ``scores_csv`` our built-ins as ``ours:<name>`` (``partners.table_baselines``)."""
+    vectors = table_baselines(space, pool, scores_csv)
     lib = library_baselines()
     if lib:
         scores, _ = pool_scores([g for g, _ in lib.values()], pool, settings, device)
