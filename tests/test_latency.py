@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from zeroseg.cli.main import main
-from zeroseg.latency.alloc import kept_memory
 from zeroseg.latency.build import LatencyModels, build_models, mlp_path
 from zeroseg.latency.measure import Protocol, block_macs, measure_ms, measure_rounds, pool_times
 from zeroseg.latency.mlp import MLPPredictor
@@ -71,38 +68,6 @@ def test_measure_rounds_is_round_major_and_resumes() -> None:
     assert sorted(done) == keys and pending == {} and all(v > 0 for v in done.values())
     assert sorted(built) == sorted(keys * 2)[1:]  # k0 was built once (round 2 only), the others twice
     assert len(set(built[:4])) == 4  # round 1 visits every other item before any second round
-
-
-FAULTS_PROBE = """
-import json, resource, torch
-from zeroseg.latency.alloc import kept_memory
-
-def faults():  # minor page faults (all threads) of three 64 MiB buffers, allocated, written and freed
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(3):
-        torch.empty(16 * 2**20).fill_(1.0)
-    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
-
-default = [faults() for _ in range(3)]
-with kept_memory() as ok:
-    kept = [faults() for _ in range(8)]
-print(json.dumps({"ok": ok, "default": default, "kept": kept}))
-"""
-
-
-def test_kept_memory_stops_refaulting_freed_buffers() -> None:
-    """glibc returns large freed blocks to the OS (re-faulted every forward); inside kept_memory it must not.
-
-    Run in a fresh interpreter: the heap's earlier history decides how many passes the retained heap
-    needs before it is fully touched (2 alone, 3 after the rest of the suite), and a process that
-    already left kept_memory keeps reusing a trimmed free region, which hides glibc's default.
-    """
-    out = subprocess.run([sys.executable, "-c", FAULTS_PROBE], capture_output=True, text=True, check=True)
-    res = json.loads(out.stdout)
-    assert res["ok"], "mallopt unavailable: this test machine runs glibc"
-    buffer_pages = 2**14  # 64 MiB of 4 KiB pages
-    assert min(res["default"]) >= 3 * buffer_pages * 0.9, res  # every buffer mmapped and faulted anew
-    assert min(res["kept"]) < buffer_pages / 4, res  # a steady state without re-faults
 
 
 def test_block_spec_json_round_trip_and_macs() -> None:

@@ -50,7 +50,11 @@ def problem_ref(problem: Problem) -> Any:
 
 
 def evaluate_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
-    """Worker side: rebuild (or receive) the problem, decode the chunk, evaluate it."""
+    """Worker side: rebuild (or receive) the problem, decode the chunk, evaluate it. Freed buffers
+    stay in the worker process (``zeroseg.heap``: a Dask worker thread re-faulted them every pass)."""
+    from zeroseg.heap import retain_freed_memory
+
+    retain_freed_memory()
     problem = _build_from_json(ref) if isinstance(ref, str) else ref
     return problem.evaluate([problem.decode(t) for t in texts])
 

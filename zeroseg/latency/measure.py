@@ -19,7 +19,7 @@ between the two is model error. ``measure_rounds`` therefore times many modules 
 shuffled order, each module's rounds spread over the whole session, so blocks and networks measured
 together see the same load.
 Freed activation buffers are kept in the process while timing (``keep_memory``, see
-``zeroseg.latency.alloc``): re-faulting them each forward was a third of the CPU time and most of
+``zeroseg.heap``): re-faulting them each forward was a third of the CPU time and most of
 the load-dependent noise.
 """
 
@@ -37,7 +37,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from tqdm import tqdm
 
-from zeroseg.latency.alloc import kept_memory
+from zeroseg.heap import kept_memory
 from zeroseg.latency.spec import BlockSpace, BlockSpec
 
 
@@ -50,7 +50,7 @@ class Protocol:
     threads: int = 1
     clock: str = "auto"  # "wall", "cpu" (thread CPU time) or "auto" (cpu for 1 CPU thread, else wall)
     rounds: int = 1  # warm-up + repeats this many times; in a pool, rounds are interleaved across modules
-    keep_memory: bool = True  # steady-state allocator while timing (``zeroseg.latency.alloc``)
+    keep_memory: bool = True  # steady-state allocator while timing (``zeroseg.heap``)
 
     def __post_init__(self) -> None:
         if (self.warmup < 0 or self.repeats < 1 or self.threads < 1 or self.rounds < 1
