@@ -215,6 +215,45 @@ def test_partner_fitness_is_the_tau_of_the_avt_combination(cache):
         ProxyDiscovery("micro", dict(cache_dir=cache, resolution=32, batch_size=4), partner="ours:snip", **SMALL)
 
 
+def test_partner_weights_pick_the_best_weighted_combination_on_train(cache):
+    """w·AVT(candidate) + AVT(partner): the fitness is the best w (recorded); the report's choice agrees."""
+    from zeroseg.discovery.combine import avt_sum, bounds, choose_partner
+    from zeroseg.discovery.fitness import sampled_tau, score_matrix
+    from zeroseg.discovery.statstore import memory_stats
+
+    stats = dict(cache_dir=cache, resolution=32, batch_size=4)
+    weights = (0.01, 1.0, 100.0)  # ≈ the partner alone, SasWOT's sum, ≈ the candidate alone
+    p = ProxyDiscovery("micro", stats, partner="suite_zero:jacov", partner_weights=weights, **SMALL)
+    g = parse("sum_layers(to_sum(abs(G)))")
+    (fit,) = p.evaluate([g])
+    (row,), _ = score_matrix([g], p.fitness_codes, memory_stats(p.settings, p.fitness_codes))
+    partner = p.partner_scores
+    taus = [sampled_tau(avt_sum(row, partner, bounds(row), bounds(partner), w), p.fitness_acc,
+                        p.fitness_samples)[0] for w in weights]
+    assert len(set(np.round(taus, 9))) > 1  # the weight matters
+    assert fit.values[0] == pytest.approx(max(taus)) and fit.info["weight"] == weights[int(np.argmax(taus))]
+    pick = choose_partner(row, {"suite_zero:jacov": partner}, p.fitness_acc, p.fitness_samples, weights)
+    assert pick["weight"] == fit.info["weight"] and pick["train_tau"] == pytest.approx(fit.values[0])
+    with pytest.raises(ValueError, match="partner_weights must be positive"):
+        ProxyDiscovery("micro", stats, partner="suite_zero:jacov", partner_weights=(0.5, -1.0), **SMALL)
+    with pytest.raises(ValueError, match="the opt-in ones are"):
+        ProxyDiscovery("micro", stats, extra_terminals=("colour",), **SMALL)
+
+
+def test_extra_terminals_enter_sampling_and_mutation(cache):
+    """With extra_terminals=("M",) the search's own sampler and mutations draw M; without, never."""
+    stats = dict(cache_dir=cache, resolution=32, batch_size=4)
+
+    def m_count(p: ProxyDiscovery) -> int:
+        rng = np.random.default_rng(0)
+        graphs = [p.sample(rng) for _ in range(150)]
+        graphs += [p.mutate(g, rng) for g in graphs]
+        return sum("M" in {n.op for n in g.nodes} for g in graphs)
+
+    assert m_count(ProxyDiscovery("micro", stats, layer_share=1.0, **SMALL)) == 0
+    assert m_count(ProxyDiscovery("micro", stats, layer_share=1.0, extra_terminals=("M",), **SMALL)) > 10
+
+
 def test_reports_score_the_archs_after_one_a_proxy_fails_on(cache):
     import dataclasses
 

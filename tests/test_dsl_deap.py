@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from deap import gp
 
-from zeroseg.dsl import NS, TYPES, from_deap, make_pset, parse, random_graph, to_deap
+from zeroseg.dsl import NS, TYPES, S, from_deap, make_pset, parse, random_graph, to_deap
 
 
 @pytest.fixture(scope="module")
@@ -66,3 +66,17 @@ def test_random_graph_is_deterministic_given_rng() -> None:
     assert {random_graph(rng, 3, 3, method="full").height() for _ in range(20)} == {3}
     with pytest.raises(ValueError, match="method"):
         random_graph(rng, method="ramped")
+
+
+def test_opt_in_primitives_are_drawn_only_when_named() -> None:
+    """``M`` parses and evaluates always, but the generators and DEAP draw it only with extra=("M",)."""
+    assert "M" not in make_pset().mapping and "M" in make_pset(extra=("M",)).mapping
+
+    def draws_m(extra: tuple[str, ...]) -> int:
+        rng = np.random.default_rng(0)
+        return sum("M" in {n.op for n in random_graph(rng, 1, 3, type_=S, extra=extra).nodes} for _ in range(300))
+
+    assert draws_m(()) == 0 and draws_m(("M",)) > 10
+    assert parse("sum_layers(M)").text == "sum_layers(M)"
+    with pytest.raises(ValueError, match=r"unknown opt-in primitive\(s\) \['KH'\]; the opt-in ones are \['M'\]"):
+        make_pset(extra=("KH",))

@@ -186,3 +186,10 @@ def test_non_root_graph_is_rejected_up_front(stats: NetStats) -> None:
     with pytest.raises(ValueError, match="must have type NS"):
         evaluate(parse("to_sum(W)", root=None), stats)
     assert NS is parse(NWOT).type
+
+
+def test_compute_terminal_counts_the_multiply_accumulates(stats: NetStats) -> None:
+    """Σ_layers M = the conv net's MACs per input: Σ C_out·H·W · C_in·k² (sketching does not change it)."""
+    macs = 64 * (8 * 3 * 9 + 8 * 8 * 9 + 8 * 8 * 9 + 5 * 8 * 1)
+    for s in (stats, real_stats(keep_rows=3, keep_units=40)):
+        assert evaluate(parse("sum_layers(M)"), s).value == pytest.approx(macs)

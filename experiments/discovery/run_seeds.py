@@ -31,6 +31,8 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--partner", default=None, help="as zeroseg discover --partner")
     p.add_argument("--baseline-scores", default=None, help="as zeroseg discover --baseline-scores")
+    p.add_argument("--partner-weights", type=float, nargs="+", default=[1.0], help="as zeroseg discover")
+    p.add_argument("--extra-terminals", nargs="+", default=[], help="as zeroseg discover")
     p.add_argument("--tag", default="", help="suffix of the run folders (<space>_seed<s><tag>)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--cache", default=".cache/zeroseg/stats")
@@ -42,6 +44,7 @@ def main() -> int:
                                population=a.population, archs=a.archs or None, samples=a.samples,
                                repeats=a.repeats, compare_random=True, seed=seed, cache=a.cache, workers=a.workers,
                                device="cpu", progress=False, partner=a.partner, baseline_scores=a.baseline_scores,
+                               partner_weights=tuple(a.partner_weights), extra_terminals=tuple(a.extra_terminals),
                                resume=True)
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
         print(f"== {a.space} seed {seed}\n{summary(report)}", flush=True)

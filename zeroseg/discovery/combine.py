@@ -2,7 +2,9 @@
 
 Everything is chosen on the train archs: each proxy's min/max (Eq. 4) is taken over the train
 archs the fitness used, and the partner is the baseline whose sum with the winner has the best
-mean τ over the run's train samples. The test archs are only scored, with the train min/max.
+mean τ over the run's train samples. SasWOT adds the two with equal weights; a search may also
+offer a few weights w for w·AVT(winner) + AVT(partner) (``--partner-weights``), the best chosen on
+train the same way. The test archs are only scored, with the train min/max and weight.
 """
 
 from __future__ import annotations
@@ -22,17 +24,19 @@ def bounds(v: np.ndarray) -> tuple[float, float] | None:
     return (float(ok.min()), float(ok.max())) if len(ok) and ok.max() > ok.min() else None
 
 
-def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_b: tuple[float, float]) -> np.ndarray:
-    """AVT(a) + AVT(b) with fixed (min, max) per proxy. An arch the partner ``b`` cannot score (NaN,
+def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_b: tuple[float, float],
+            weight: float = 1.0) -> np.ndarray:
+    """weight·AVT(a) + AVT(b) with fixed (min, max) per proxy. An arch the partner ``b`` cannot score (NaN,
     e.g. jacov's constant Jacobian rows) gets the partner's minimum, 0: the partner ranks it last;
     the winner's NaN stays NaN (the arch is invalid for the combination, as for the winner)."""
     na = normalize(np.asarray(a, dtype=float), *bounds_a)
-    return na + np.nan_to_num(normalize(np.asarray(b, dtype=float), *bounds_b), nan=0.0)
+    return weight * na + np.nan_to_num(normalize(np.asarray(b, dtype=float), *bounds_b), nan=0.0)
 
 
 def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
-                   samples: Sequence[Sequence[int]]) -> dict[str, Any] | None:
-    """The partner maximising the combination's mean train τ (ties: by name); ``None`` if none works."""
+                   samples: Sequence[Sequence[int]], weights: Sequence[float] = (1.0,)) -> dict[str, Any] | None:
+    """The partner and weight maximising the combination's mean train τ (ties: by name, then the
+    first weight); ``None`` if none works."""
     from zeroseg.discovery.fitness import sampled_tau
 
     wb = bounds(winner)
@@ -43,7 +47,8 @@ def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: 
         pb = bounds(partners[name])
         if pb is None or np.isfinite(partners[name]).mean() < MIN_VALID:
             continue
-        tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb), acc, samples)
-        if np.isfinite(tau) and (best is None or tau > best["train_tau"]):
-            best = {"partner": name, "train_tau": tau, "bounds": [list(wb), list(pb)]}
+        for w in weights:
+            tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb, w), acc, samples)
+            if np.isfinite(tau) and (best is None or tau > best["train_tau"]):
+                best = {"partner": name, "weight": float(w), "train_tau": tau, "bounds": [list(wb), list(pb)]}
     return best

@@ -53,12 +53,14 @@ def sampled_tau(row: np.ndarray, acc: np.ndarray, samples: Sequence[Sequence[int
 
 
 def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndarray,
-                  samples: Sequence[Sequence[int]], partner: np.ndarray | None = None) -> list[Fitness]:
+                  samples: Sequence[Sequence[int]], partner: np.ndarray | None = None,
+                  weights: Sequence[float] = (1.0,)) -> list[Fitness]:
     """One fitness per row: mean τ, or a rejection (failed on an arch, or τ undefined: constant scores).
 
     With ``partner`` (a baseline's scores of the same archs) the fitness is the τ of SasWOT's
     combination AVT(row) + AVT(partner) (Eq. 3-4), min/max over these (train) archs: the search then
-    looks for the proxy that best complements the partner, as SasWOT− complements NWOT."""
+    looks for the proxy that best complements the partner, as SasWOT− complements NWOT. With several
+    ``weights`` w the fitness is the best over w of the τ of w·AVT(row) + AVT(partner) (``info["weight"]``)."""
     from zeroseg.discovery.combine import avt_sum, bounds
 
     out = []
@@ -66,15 +68,23 @@ def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndar
         if reason is not None:
             out.append(Fitness(invalid=reason_class(reason), info={"detail": reason}))
             continue
-        if partner is not None:
-            rb = bounds(row)
-            if rb is None:
-                out.append(Fitness.reject("undefined τ: constant scores on a sample"))
-                continue
-            row = avt_sum(row, partner, rb, bounds(partner))
-        mean, taus = sampled_tau(row, acc, samples)
-        if not np.isfinite(mean):
+        if partner is None:
+            out.append(_fitness(row, acc, samples))
+            continue
+        rb = bounds(row)
+        if rb is None:
             out.append(Fitness.reject("undefined τ: constant scores on a sample"))
-        else:
-            out.append(Fitness((mean,), info={"tau_std": float(np.std(taus))}))
+            continue
+        fits = [_fitness(avt_sum(row, partner, rb, bounds(partner), w), acc, samples, w) for w in weights]
+        valid = [f for f in fits if f.ok]
+        out.append(max(valid, key=lambda f: f.values[0]) if valid else fits[0])
     return out
+
+
+def _fitness(row: np.ndarray, acc: np.ndarray, samples: Sequence[Sequence[int]], weight: float | None = None) -> Fitness:
+    """Mean τ of ``row`` over the samples (a rejection when τ is undefined); ``weight``: the AVT weight used."""
+    mean, taus = sampled_tau(row, acc, samples)
+    if not np.isfinite(mean):
+        return Fitness.reject("undefined τ: constant scores on a sample")
+    info = {"tau_std": float(np.std(taus))}
+    return Fitness((mean,), info=info if weight is None else {**info, "weight": float(weight)})

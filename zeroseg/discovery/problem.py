@@ -13,7 +13,9 @@ typed one-point crossover made process-independent (``one_point``). So one seed 
 ``key`` is the DSL's canonical hash, so equivalent spellings are evaluated once. Fitness: mean
 Kendall-τ over the run's fixed train samples (``archs.plan_archs``), scored arch-major on in-memory
 statistics (``fitness``); with ``partner`` (a baseline, ``partners``) the τ of AVT(candidate) +
-AVT(partner), SasWOT's Eq. 3 made the search target.
+AVT(partner), SasWOT's Eq. 3 made the search target (with ``partner_weights``, the best of
+w·AVT(candidate) + AVT(partner) over those w). ``extra_terminals`` names opt-in primitives (e.g. ``M``,
+a layer's compute) that the generators and DEAP's operators may draw besides SasWOT's vocabulary.
 
 The problem is described by a JSON-able config (``spec``), so Dask/joblib workers rebuild it once
 and load the statistics from the shared cache once per process.
@@ -34,13 +36,14 @@ from zeroseg.discovery.archs import ArchPlan, plan_archs
 from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import NS, ProxyGraph, S, from_deap, graph_key, make_pset, parse, random_graph, to_deap
+from zeroseg.dsl.primitives import vocabulary
 from zeroseg.evolution.executors import ProblemSpec
 from zeroseg.evolution.problem import Fitness
 
 
-@lru_cache(maxsize=1)
-def _pset():
-    return make_pset()
+@lru_cache(maxsize=4)
+def _pset(extra: tuple[str, ...] = ()):
+    return make_pset(extra=extra)
 
 
 @contextmanager
@@ -77,6 +80,13 @@ def one_point(t1, t2, rng: np.random.Generator):
     return t1
 
 
+def vocabulary_extra(names: Sequence[str]) -> tuple[str, ...]:
+    """``names`` sorted, after checking each is an opt-in primitive (else ValueError listing them)."""
+    extra = tuple(sorted(names))
+    vocabulary(extra)
+    return extra
+
+
 class ProxyDiscovery:
     """Search typed proxies whose scores rank ``space``'s train archs like their ``val_acc``."""
 
@@ -84,7 +94,8 @@ class ProxyDiscovery:
                  archs: int | None = None, seed: int = 0, min_depth: int = 1, max_depth: int = 4,
                  max_height: int = 7, max_len: int = 32, device: str | None = None,
                  layer_share: float = 0.0, seed_share: float = 0.0, seeds: Sequence[str] = (),
-                 partner: str | None = None, scores_csv: str | None = None):
+                 partner: str | None = None, scores_csv: str | None = None,
+                 partner_weights: Sequence[float] = (1.0,), extra_terminals: Sequence[str] = ()):
         if not (0 <= layer_share <= 1 and 0 <= seed_share <= 1):
             raise ValueError(f"layer_share and seed_share must lie in [0, 1], got {layer_share}, {seed_share}")
         self.settings = StatsSettings(**stats)
@@ -93,7 +104,11 @@ class ProxyDiscovery:
                            archs=archs, seed=seed, min_depth=min_depth, max_depth=max_depth,
                            max_height=max_height, max_len=max_len, device=device,
                            layer_share=layer_share, seed_share=seed_share, seeds=list(seeds),
-                           partner=partner, scores_csv=scores_csv)
+                           partner=partner, scores_csv=scores_csv, partner_weights=list(partner_weights),
+                           extra_terminals=sorted(extra_terminals))
+        if not partner_weights or not all(w > 0 for w in partner_weights):
+            raise ValueError(f"partner_weights must be positive numbers, got {list(partner_weights)}")
+        self.extra = vocabulary_extra(extra_terminals)  # an unknown name fails here, listing the opt-in ones
         if partner is not None:
             self.partner_scores  # a bad partner name fails here, before any search
 
@@ -135,9 +150,10 @@ class ProxyDiscovery:
         if self.seeds and rng.random() < c["seed_share"]:
             return self.seeds[int(rng.integers(len(self.seeds)))]
         if rng.random() < c["layer_share"]:
-            layer = random_graph(rng, c["min_depth"], max(c["min_depth"], c["max_depth"] - 1), type_=S)
+            layer = random_graph(rng, c["min_depth"], max(c["min_depth"], c["max_depth"] - 1), type_=S,
+                                 extra=self.extra)
             return ProxyGraph.apply("sum_layers" if rng.random() < 0.5 else "mean_layers", layer)
-        return random_graph(rng, c["min_depth"], c["max_depth"], type_=NS)
+        return random_graph(rng, c["min_depth"], c["max_depth"], type_=NS, extra=self.extra)
 
     def _bounded(self, child: ProxyGraph, parent: ProxyGraph) -> ProxyGraph:
         """Bloat control: an oversized child falls back to its parent (then counted as a duplicate)."""
@@ -147,7 +163,7 @@ class ProxyDiscovery:
     def mutate(self, x: ProxyGraph, rng: np.random.Generator) -> ProxyGraph:
         from deap import gp
 
-        pset, subtree = _pset(), rng.random() < 0.5
+        pset, subtree = _pset(self.extra), rng.random() < 0.5
         with deap_random(rng):
             tree = to_deap(x, pset)
             if subtree:
@@ -157,7 +173,7 @@ class ProxyDiscovery:
         return self._bounded(from_deap(tree), x)
 
     def crossover(self, a: ProxyGraph, b: ProxyGraph, rng: np.random.Generator) -> ProxyGraph:
-        pset = _pset()
+        pset = _pset(self.extra)
         return self._bounded(from_deap(one_point(to_deap(a, pset), to_deap(b, pset), rng)), a)
 
     # --- identity and text ---------------------------------------------------------------------
@@ -177,4 +193,5 @@ class ProxyDiscovery:
             return []
         codes = self.fitness_codes
         scores, failed = score_matrix(batch, codes, memory_stats(self.settings, codes), self.config["device"])
-        return tau_fitnesses(scores, failed, self.fitness_acc, self.fitness_samples, self.partner_scores)
+        return tau_fitnesses(scores, failed, self.fitness_acc, self.fitness_samples, self.partner_scores,
+                             self.config["partner_weights"])

@@ -128,13 +128,13 @@ def comparison(space: str, proxies: list[dict[str, Any]], baselines: dict[str, d
 def combined_block(winner_train: np.ndarray, winner_test: np.ndarray, train_vectors: dict[str, np.ndarray],
                    test_vectors: dict[str, np.ndarray], train_acc: np.ndarray, train_samples: list[list[int]],
                    test_acc: np.ndarray, samples: int, repeats: int, seed: int,
-                   n_boot: int = 1000) -> dict[str, Any] | None:
-    """The winner AVT-combined with the partner chosen on train (``combine``), scored on test."""
+                   n_boot: int = 1000, weights: Sequence[float] = (1.0,)) -> dict[str, Any] | None:
+    """The winner AVT-combined with the partner (and weight) chosen on train (``combine``), scored on test."""
     from zeroseg.discovery.combine import avt_sum, choose_partner
 
-    pick = choose_partner(winner_train, train_vectors, train_acc, train_samples)
+    pick = choose_partner(winner_train, train_vectors, train_acc, train_samples, weights)
     if pick is None:
         return None
     (wb, pb), partner = pick["bounds"], pick["partner"]
-    test_scores = avt_sum(winner_test, test_vectors[partner], tuple(wb), tuple(pb))
+    test_scores = avt_sum(winner_test, test_vectors[partner], tuple(wb), tuple(pb), pick["weight"])
     return {**pick, "test": metrics(test_scores, test_acc, samples, repeats, seed, n_boot)}

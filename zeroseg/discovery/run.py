@@ -54,6 +54,8 @@ class DiscoverOptions:
     save_proxy: str | None = None
     baseline_scores: str | None = None
     partner: str | None = None
+    partner_weights: tuple[float, ...] = (1.0,)
+    extra_terminals: tuple[str, ...] = ()
     progress: bool | None = None
     stats_extra: dict[str, Any] = field(default_factory=dict)
 
@@ -66,7 +68,8 @@ def _problem(o: DiscoverOptions) -> ProxyDiscovery:
     seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
     return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
                           device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds,
-                          partner=o.partner, scores_csv=o.baseline_scores)
+                          partner=o.partner, scores_csv=o.baseline_scores, partner_weights=o.partner_weights,
+                          extra_terminals=o.extra_terminals)
 
 
 def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str, out: Path,
@@ -81,6 +84,16 @@ def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str
     return result
 
 
+def _search_flags(o: DiscoverOptions) -> str:
+    """The options that change what the search optimises, as flags (for a found proxy's provenance)."""
+    flags = [f" --partner {o.partner}"] if o.partner else []
+    if o.partner and tuple(o.partner_weights) != (1.0,):
+        flags.append(" --partner-weights " + " ".join(f"{w:g}" for w in o.partner_weights))
+    if o.extra_terminals:
+        flags.append(" --extra-terminals " + " ".join(o.extra_terminals))
+    return "".join(flags)
+
+
 def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict], out: Path) -> list[str]:
     """``best_<rank>.proxy`` in ``out``; with ``save_proxy``, the winner also into the proxy library."""
     from zeroseg.proxies.library import ProxyFile, library_dir
@@ -88,7 +101,8 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
     files = []
     for row in rows:
         prov = (f"{rep.FOUND} --space {o.space} --strategy {o.strategy} --seed {o.seed} "
-                f"--generations {o.generations} --population {o.population} --resolution {o.resolution}; "
+                f"--generations {o.generations} --population {o.population} --resolution {o.resolution}"
+                f"{_search_flags(o)}; "
                 f"train τ {row['train_fitness']:.4f}, test τ {row['test']['kendall_mean']:.4f}")
         pf = ProxyFile(f"best_{row['rank']}", prov, +1, row["proxy"], (f"found in {result.evaluations} evaluations",))
         (out / f"{pf.name}.proxy").write_text(pf.format())
@@ -100,7 +114,7 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
     return [str(dest)]
 
 
-def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult, test_vectors) -> dict | None:
+def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, test_vectors) -> dict | None:
     """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``); with
     ``--partner`` the partner is the one the search optimised with."""
     plan = problem.plan
@@ -108,11 +122,20 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, main: EvolutionResult
     train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
     if o.partner is not None:
         train_vectors = {o.partner: train_vectors[o.partner]}
-    (w_train,), _ = rep.pool_scores([main.best], train_used, problem.settings, o.device)
-    (w_test,), _ = rep.pool_scores([main.best], plan.test, problem.settings, o.device)
+    (w_train,), _ = rep.pool_scores([result.best], train_used, problem.settings, o.device)
+    (w_test,), _ = rep.pool_scores([result.best], plan.test, problem.settings, o.device)
     return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
                               problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
-                              o.n_boot)
+                              o.n_boot, o.partner_weights)
+
+
+def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | None, process: float) -> dict:
+    """Seconds: the searches' engine time summed over every resume (a re-report of a finished run keeps
+    the time the run took), this process's statistics loading and its whole time."""
+    walls = {"stats": t_stats, "search": main.wall_time}
+    if other is not None:
+        walls["random_search"] = other.wall_time
+    return {**walls, "total": sum(walls.values()), "this_process": process}
 
 
 def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -132,7 +155,6 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
                              f"{o.resolution} (macro archs need >= 64), e.g. {first[0]}: {first[1]}")
         t_stats = time.perf_counter() - t0
         main = _search(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
-        t_search = time.perf_counter() - t0 - t_stats
         other = None
         if o.compare_random and o.strategy != "random":
             other = _search(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
@@ -155,12 +177,13 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         "evaluated": main.evaluations, "rejected": main.rejected, "restarts": len(main.restarts),
         "proxies": rows, "combined": combined, "baselines": baselines,
         "comparison": rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None),
-        "wall_time": {"stats": t_stats, "search": t_search, "total": time.perf_counter() - t0},
+        "wall_time": _wall_times(t_stats, main, other, time.perf_counter() - t0),
     }
     if other is not None:
         rnd = [] if other.best is None else rep.proxies_block(
             [problem.encode(other.best)], [other.best_fitness.values[0]], *args)
-        report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd}
+        report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
+                            "combined": None if other.best is None else _combined(o, problem, other, test_vectors)}
     report["saved"] = _write_proxies(o, main, rows, out)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from deap import gp
 
 from .graph import Node, ProxyGraph
-from .primitives import PRIMITIVES
+from .primitives import vocabulary
 from .types import ROOT
 
 SEP = "__"
@@ -21,10 +21,11 @@ def deap_name(op: str, args: tuple[type, ...]) -> str:
     return op + SEP + "_".join(t.__name__ for t in args) if args else op
 
 
-def make_pset(root: type = ROOT) -> gp.PrimitiveSetTyped:
-    """A fresh typed primitive set with every registered signature; trees have type ``root``."""
+def make_pset(root: type = ROOT, extra: tuple[str, ...] = ()) -> gp.PrimitiveSetTyped:
+    """A fresh typed primitive set with every signature of the plain vocabulary plus the opt-in
+    primitives named in ``extra``; trees have type ``root``."""
     pset = gp.PrimitiveSetTyped("proxy", [], root)
-    for entry in PRIMITIVES.entries():
+    for entry in vocabulary(extra):
         for args, ret in entry.sigs:
             if args:
                 pset.addPrimitive(entry.obj, list(args), ret, name=deap_name(entry.name, args))

@@ -54,6 +54,12 @@ class Discover:
         p.add_argument("--partner", default=None, metavar="NAME",
                        help="optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate alone; "
                             "NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)")
+        p.add_argument("--partner-weights", type=float, nargs="+", default=[1.0], metavar="W",
+                       help="with --partner: the fitness is the best of w·AVT(candidate) + AVT(partner) over these "
+                            "w, the report's weight chosen on train likewise (default 1: SasWOT's equal weights)")
+        p.add_argument("--extra-terminals", nargs="+", default=[], metavar="NAME",
+                       help="opt-in DSL primitives the search may draw besides SasWOT's vocabulary "
+                            "(e.g. M: a layer's multiply-accumulates)")
         p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
         p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
         p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
@@ -75,7 +81,8 @@ class Discover:
             cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
             resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
             n_boot=args.bootstrap, save_proxy=args.save_proxy, baseline_scores=args.baseline_scores,
-            partner=args.partner,
+            partner=args.partner, partner_weights=tuple(args.partner_weights),
+            extra_terminals=tuple(args.extra_terminals),
             progress=False if args.no_progress else None,
         )
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
@@ -101,7 +108,8 @@ def summary(report: dict) -> str:
         lines.append("found:  no valid proxy")
     comb = report.get("combined")
     if comb:
-        lines.append(f"AVT + {comb['partner']} (chosen on train): train τ {comb['train_tau']:.4f} | "
+        weight = f"{comb['weight']:g}·" if comb.get("weight", 1.0) != 1.0 else ""
+        lines.append(f"{weight}AVT + {comb['partner']} (chosen on train): train τ {comb['train_tau']:.4f} | "
                      f"test τ {comb['test']['kendall_mean']:.4f}" + ("  ← used" if c["found"] != "alone" else ""))
     lines.append(f"reference {c['reference']}: test τ {c['reference_test_tau']:.4f} "
                  f"(margin {c['margin_vs_reference']:+.4f})")

@@ -5,7 +5,9 @@ signature per operand type and the DEAP bridge makes one DEAP primitive per sign
 keys: ``sigs`` (signatures), ``kind`` ("terminal", "op", "aggregate"), ``sketch`` (the function takes
 ``sc=(row_scale, col_scale)``: full/kept along each axis of its first operand, so sums estimate
 the unsketched tensor), ``safe`` (finite inputs always give finite outputs: no check needed),
-``commutative`` and ``idempotent`` (used by the canonical form).
+``commutative`` and ``idempotent`` (used by the canonical form), ``opt_in`` (parsed and evaluated
+always, but drawn by the generators and DEAP's operators only when a search names it in ``extra``:
+an extension of SasWOT's vocabulary leaves the seeded runs of the plain vocabulary unchanged).
 
 Ops are batched over a leading axis of B layers that share shapes (net-level values have B = 1):
 matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals take one
@@ -14,7 +16,7 @@ matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import torch
 
@@ -33,13 +35,14 @@ def primitive(
     safe: bool = False,
     commutative: bool = False,
     idempotent: bool = False,
+    opt_in: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register ``fn`` as primitive ``name`` with its signatures and contract."""
     arities = {len(a) for a, _ in sigs}
     assert len(arities) == 1, f"{name}: all signatures need one arity"
     return PRIMITIVES.register(
         name, sigs=tuple(sigs), arity=arities.pop(), kind=kind, sketch=sketch, safe=safe,
-        commutative=commutative, idempotent=idempotent,
+        commutative=commutative, idempotent=idempotent, opt_in=opt_in,
     )
 
 
@@ -87,6 +90,15 @@ Scales = tuple[torch.Tensor, torch.Tensor]  # (full/kept rows, full/kept columns
 
 
 _TABLE: dict[tuple[str, tuple[type, ...]], type] = {}
+
+
+def vocabulary(extra: Sequence[str] = ()) -> tuple[Entry[Callable], ...]:
+    """The entries a search draws from: every primitive not ``opt_in``, plus the opt-in ones in ``extra``."""
+    known = PRIMITIVES.list(opt_in=True)
+    unknown = sorted(set(extra) - set(known))
+    if unknown:
+        raise ValueError(f"unknown opt-in primitive(s) {unknown}; the opt-in ones are {known}")
+    return tuple(e for e in PRIMITIVES.entries() if not e.opt_in or e.name in extra)
 
 
 def signature_table() -> dict[tuple[str, tuple[type, ...]], type]:

@@ -1,7 +1,8 @@
 """Terminals: the statistics a proxy reads (SasWOT §Search space: A, G, W; Eq. 3: K_H of NWOT).
 
 Layer terminals take a ``LayerStats``, net terminals a ``NetStats``. ``P``, ``KA``, ``IW`` and ``loss``
-give every DSL type a terminal, which DEAP's generators need to close a branch of that type.
+give every DSL type a terminal, which DEAP's generators need to close a branch of that type. ``M``
+(a layer's compute) extends SasWOT's vocabulary and is opt-in.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def act(layer: LayerStats) -> torch.Tensor:
 def params(layer: LayerStats) -> torch.Tensor:
     """P: the layer's parameter count (full weight, not the sketch), so Σ_layers P = params."""
     return torch.tensor(float(math.prod(layer.weight_shape)), device=layer.W.device)
+
+
+@primitive("M", (((), S),), kind="terminal", opt_in=True)
+def macs(layer: LayerStats) -> torch.Tensor:
+    """M: output units × fan-in (act_units · in·kh·kw), the layer's multiply-accumulates per input for a
+    conv or linear layer, so Σ_layers M is the FLOPs proxy's count; for a transposed conv it counts
+    every output position's full fan-in (stride² × its MACs). Opt-in (``--extra-terminals M``)."""
+    return torch.tensor(float(layer.act_units * math.prod(layer.weight_shape[1:])), device=layer.W.device)
 
 
 @primitive("KA", (((), SqB),), kind="terminal")
