@@ -93,6 +93,26 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     assert parse(read_proxy_file(out / "best_1.proxy").expression).text == best["proxy"]
 
 
+def test_cli_partner_weights_and_extra_terminals_reach_the_search_and_the_report(cache, tmp_path, capsys):
+    """--partner, --partner-weights and --extra-terminals: the run records them, the combination used
+    carries a weight chosen on train, random search's winner is combined too, provenance names them."""
+    out = tmp_path / "run"
+    rc = main(["discover", "--space", "micro", "--generations", "2", "--population", "6", "--topk", "2",
+               "--samples", "6", "--repeats", "2", "--archs", "6", "--resolution", "32", "--batch-size", "4",
+               "--cache", cache, "--out", str(out), "--compare-random", "--report-repeats", "3",
+               "--bootstrap", "20", "--no-progress", "--hall-of-fame", "1", "--workers", "1",
+               "--partner", "suite_zero:jacov", "--partner-weights", "0.5", "2", "--extra-terminals", "M"])
+    assert rc == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["config"]["partner_weights"] == [0.5, 2.0] and report["config"]["extra_terminals"] == ["M"]
+    assert report["combined"]["weight"] in (0.5, 2.0) and report["combined"]["partner"] == "suite_zero:jacov"
+    assert report["combined"]["train_tau"] == pytest.approx(report["proxies"][0]["train_fitness"])
+    assert report["random"]["combined"]["weight"] in (0.5, 2.0)
+    assert report["wall_time"]["total"] >= report["wall_time"]["search"] > 0
+    assert "--partner suite_zero:jacov --partner-weights 0.5 2 --extra-terminals M" in (out / "best_1.proxy").read_text()
+    assert f"{report['combined']['weight']:g}·AVT + suite_zero:jacov" in capsys.readouterr().out
+
+
 SCRIPT = """
 import sys
 from zeroseg.discovery.problem import ProxyDiscovery

@@ -55,8 +55,9 @@ class Discover:
                        help="optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate alone; "
                             "NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)")
         p.add_argument("--partner-weights", type=float, nargs="+", default=[1.0], metavar="W",
-                       help="with --partner: the fitness is the best of w·AVT(candidate) + AVT(partner) over these "
-                            "w, the report's weight chosen on train likewise (default 1: SasWOT's equal weights)")
+                       help="weights w of w·AVT(winner) + AVT(partner) tried by the report's combination (chosen "
+                            "on train) and, with --partner, by the fitness (the best w counts); default 1: SasWOT's "
+                            "equal weights")
         p.add_argument("--extra-terminals", nargs="+", default=[], metavar="NAME",
                        help="opt-in DSL primitives the search may draw besides SasWOT's vocabulary "
                             "(e.g. M: a layer's multiply-accumulates)")
