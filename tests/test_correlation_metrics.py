@@ -12,6 +12,7 @@ from zeroseg.correlation.metrics import (
     bootstrap_ci,
     correlations,
     kendall,
+    paired_bootstrap_diff,
     pearson,
     sampled_correlations,
     spearman,
@@ -59,3 +60,19 @@ def test_bootstrap_ci_brackets_estimate():
     assert lo < est < hi and est == pytest.approx(spearman(x, y))
     with pytest.raises(ValueError, match="unknown metric"):
         bootstrap_ci(x, y, "tau")
+
+
+def test_paired_bootstrap_diff_is_the_interval_of_the_difference() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200)
+    better, worse = y + 0.3 * rng.normal(size=200), y + 1.5 * rng.normal(size=200)
+    d = paired_bootstrap_diff(better, worse, y, n_boot=300)
+    assert d["estimate"] == pytest.approx(kendall(better, y) - kendall(worse, y))
+    assert 0 < d["ci95"][0] < d["estimate"] < d["ci95"][1] and d["share_le_0"] == 0.0 and d["n"] == 200
+    same = paired_bootstrap_diff(better, better.copy(), y, n_boot=50)
+    assert same["estimate"] == 0.0 and same["ci95"] == [0.0, 0.0] and same["share_le_0"] == 1.0
+    holed = better.copy()
+    holed[:10] = np.nan  # archs either score cannot rank are left out of both
+    assert paired_bootstrap_diff(holed, worse, y, n_boot=20)["n"] == 190
+    with pytest.raises(ValueError, match="unknown metric"):
+        paired_bootstrap_diff(better, worse, y, metric="tau")

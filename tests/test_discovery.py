@@ -109,6 +109,8 @@ def test_cli_partner_weights_and_extra_terminals_reach_the_search_and_the_report
     assert report["combined"]["train_tau"] == pytest.approx(report["proxies"][0]["train_fitness"])
     assert report["random"]["combined"]["weight"] in (0.5, 2.0)
     assert report["wall_time"]["total"] >= report["wall_time"]["search"] > 0
+    paired = report["comparison"]["margin_full_pool"]  # the combination used vs Suite-Zero's jacov, paired
+    assert paired["n"] <= 6 and paired["ci95"][0] <= paired["estimate"] <= paired["ci95"][1]
     assert "--partner suite_zero:jacov --partner-weights 0.5 2 --extra-terminals M" in (out / "best_1.proxy").read_text()
     assert f"{report['combined']['weight']:g}·AVT + suite_zero:jacov" in capsys.readouterr().out
 

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from zeroseg.correlation.metrics import bootstrap_ci, correlations, sampled_correlations
+from zeroseg.correlation.metrics import bootstrap_ci, correlations, paired_bootstrap_diff, sampled_correlations
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.fitness import score_matrix
 from zeroseg.discovery.partners import table_baselines
@@ -128,13 +128,20 @@ def comparison(space: str, proxies: list[dict[str, Any]], baselines: dict[str, d
 def combined_block(winner_train: np.ndarray, winner_test: np.ndarray, train_vectors: dict[str, np.ndarray],
                    test_vectors: dict[str, np.ndarray], train_acc: np.ndarray, train_samples: list[list[int]],
                    test_acc: np.ndarray, samples: int, repeats: int, seed: int,
-                   n_boot: int = 1000, weights: Sequence[float] = (1.0,)) -> dict[str, Any] | None:
-    """The winner AVT-combined with the partner (and weight) chosen on train (``combine``), scored on test."""
+                   n_boot: int = 1000, weights: Sequence[float] = (1.0,)
+                   ) -> tuple[dict[str, Any] | None, np.ndarray | None]:
+    """The winner AVT-combined with the partner (and weight) chosen on train (``combine``), scored on
+    test: the report block and the combination's test scores."""
     from zeroseg.discovery.combine import avt_sum, choose_partner
 
     pick = choose_partner(winner_train, train_vectors, train_acc, train_samples, weights)
     if pick is None:
-        return None
+        return None, None
     (wb, pb), partner = pick["bounds"], pick["partner"]
     test_scores = avt_sum(winner_test, test_vectors[partner], tuple(wb), tuple(pb), pick["weight"])
-    return {**pick, "test": metrics(test_scores, test_acc, samples, repeats, seed, n_boot)}
+    return {**pick, "test": metrics(test_scores, test_acc, samples, repeats, seed, n_boot)}, test_scores
+
+
+def paired_margin(found: np.ndarray, reference: np.ndarray, acc: np.ndarray, n_boot: int, seed: int) -> dict[str, Any]:
+    """Full-test-pool τ(found) − τ(reference) with a paired bootstrap 95% CI over the test archs."""
+    return paired_bootstrap_diff(found, reference, acc, "kendall", n_boot=max(n_boot, 1), seed=seed)

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+import numpy as np
+
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
 from zeroseg.evolution.plots import search_curve
@@ -114,9 +116,11 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
     return [str(dest)]
 
 
-def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, test_vectors) -> dict | None:
+def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, test_vectors
+              ) -> tuple[dict | None, np.ndarray | None, np.ndarray]:
     """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``); with
-    ``--partner`` the partner is the one the search optimised with."""
+    ``--partner`` the partner is the one the search optimised with. Also the test scores of the
+    combination and of the winner alone."""
     plan = problem.plan
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
     train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
@@ -124,9 +128,10 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResu
         train_vectors = {o.partner: train_vectors[o.partner]}
     (w_train,), _ = rep.pool_scores([result.best], train_used, problem.settings, o.device)
     (w_test,), _ = rep.pool_scores([result.best], plan.test, problem.settings, o.device)
-    return rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
-                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
-                              o.n_boot, o.partner_weights)
+    block, combined_test = rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
+                                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats,
+                                              o.data_seed, o.n_boot, o.partner_weights)
+    return block, combined_test, w_test
 
 
 def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | None, process: float) -> dict:
@@ -168,7 +173,13 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, o.baseline_scores)
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
-    combined = _combined(o, problem, main, test_vectors) if main.best is not None else None
+    combined, combined_test, alone_test = (_combined(o, problem, main, test_vectors) if main.best is not None
+                                           else (None, None, None))
+    comparison = rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None)
+    if alone_test is not None and comparison["reference"] in test_vectors:
+        used = alone_test if comparison["found"] == "alone" else combined_test
+        comparison["margin_full_pool"] = rep.paired_margin(used, test_vectors[comparison["reference"]],
+                                                           plan.test.acc, o.n_boot, o.data_seed)
     report = {
         "config": asdict(o), "seed": o.seed,
         "budget": {"generations": main.generations, "population": o.population, "evaluations": main.evaluations},
@@ -176,14 +187,14 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
                   "repeats": len(plan.samples)},
         "evaluated": main.evaluations, "rejected": main.rejected, "restarts": len(main.restarts),
         "proxies": rows, "combined": combined, "baselines": baselines,
-        "comparison": rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None),
+        "comparison": comparison,
         "wall_time": _wall_times(t_stats, main, other, time.perf_counter() - t0),
     }
     if other is not None:
         rnd = [] if other.best is None else rep.proxies_block(
             [problem.encode(other.best)], [other.best_fitness.values[0]], *args)
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
-                            "combined": None if other.best is None else _combined(o, problem, other, test_vectors)}
+                            "combined": None if other.best is None else _combined(o, problem, other, test_vectors)[0]}
     report["saved"] = _write_proxies(o, main, rows, out)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",

@@ -114,6 +114,11 @@ def summary(report: dict) -> str:
                      f"test τ {comb['test']['kendall_mean']:.4f}" + ("  ← used" if c["found"] != "alone" else ""))
     lines.append(f"reference {c['reference']}: test τ {c['reference_test_tau']:.4f} "
                  f"(margin {c['margin_vs_reference']:+.4f})")
+    paired = c.get("margin_full_pool")
+    if paired:
+        lo, hi = paired["ci95"]
+        lines.append(f"        margin on all {paired['n']} test archs {paired['estimate']:+.4f}, "
+                     f"paired bootstrap 95% CI [{lo:+.3f}, {hi:+.3f}]")
     lines.append(f"best baseline {c['best_baseline']}: test τ {c['best_baseline_test_tau']:.4f} "
                  f"(margin {c['margin_vs_best']:+.4f})")
     dup = report["rejected"].get("duplicate", 0)
