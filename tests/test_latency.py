@@ -113,6 +113,29 @@ def test_resume_measures_nothing_new_and_refuses_other_setups(attnas_models: Pat
         build_models("attnas", attnas_models, resume=True, **{**TINY, "num_classes": 7})
 
 
+def test_recalibrate_retimes_the_networks_and_refits_both_factors(tmp_path: Path, capsys) -> None:
+    """The calibration networks are re-timed (blocks kept) and each factor is measured / predicted sum again."""
+    import shutil
+
+    src = tmp_path / "src.json"
+    build_models("attnas", src, **TINY)
+    path = tmp_path / "attnas.json"
+    shutil.copy(src, path)
+    shutil.copy(mlp_path(src), mlp_path(path))
+    before = LatencyData.load(path)
+    before.networks = {k: 1000 * v for k, v in before.networks.items()}  # as if built on a 1000× slower machine
+    before.save(path)
+    assert main(["latency", "recalibrate", "--model", str(path)]) == 0
+    after, models = LatencyData.load(path), LatencyModels(path)
+    assert after.blocks.keys() == before.blocks.keys() and after.networks.keys() == before.networks.keys()
+    assert all(after.networks[k] < before.networks[k] / 100 for k in after.networks)  # timed again, now
+    g = models.space.decode(next(iter(after.networks)))
+    pred = models.predict(g)
+    assert models.mlp.calibration[0] == pytest.approx(after.calibration["mlp"][0])
+    assert pred["mlp_ms"] == pytest.approx(after.calibration["mlp"][0] * pred["mlp_sum_ms"])
+    assert "mlp: network factor" in capsys.readouterr().out
+
+
 def test_mlp_is_deterministic_under_a_seed(attnas_models: Path) -> None:
     records = list(LatencyData.load(attnas_models).blocks.values())
     space = create_space("attnas")

@@ -1,4 +1,4 @@
-"""``zeroseg latency build|predict``: measure and query a space's latency models (issue 7 §4)."""
+"""``zeroseg latency build|recalibrate|predict``: measure, re-fit and query a space's latency models (issue 7 §4)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,11 @@ class LatencyCommand:
         b.add_argument("--num-classes", type=int, default=19, help="classes of the head (default 19)")
         b.add_argument("--mlp-steps", type=int, default=2000, help="MLP training steps (default 2000)")
         add_seed_arg(b)
+        r = sub.add_parser("recalibrate", help="re-time a built model's calibration networks now, refit its factor",
+                           description="For a machine whose speed changed since the build (load, clocks): re-times "
+                           "the few whole networks with the build's device and protocol and refits both models' "
+                           "network factor. Blocks and the MLP are kept.")
+        r.add_argument("--model", required=True, type=Path, help="measurement JSON written by `latency build`")
         p = sub.add_parser("predict", help="predict a genotype's latency with a built model")
         p.add_argument("--space", required=True, help="registered space name")
         p.add_argument("--genotype", required=True, help="genotype text (the space's encoding)")
@@ -51,7 +56,7 @@ class LatencyCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.latency.build import LatencyModels, build_models
+        from zeroseg.latency.build import LatencyModels, build_models, recalibrate
         from zeroseg.latency.measure import Protocol
 
         if args.action == "build":
@@ -60,6 +65,10 @@ class LatencyCommand:
                                 Protocol(args.warmup, args.repeats, args.threads, rounds=args.rounds),
                                 resume=args.resume, mlp_steps=args.mlp_steps)
             print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured → {args.out}")
+            return 0
+        if args.action == "recalibrate":
+            for model, (old, new) in recalibrate(args.model).items():
+                print(f"{model}: network factor {old:.4f} → {new:.4f}")
             return 0
         models = LatencyModels(args.model)
         if models.data.meta["space"] != args.space:
