@@ -47,16 +47,12 @@ def _libc() -> ctypes.CDLL | None:
         return None
 
 
-_retained: list[bool] = []
-
-
+@lru_cache(maxsize=1)
 def retain_freed_memory() -> bool:
     """Once per process: glibc's settled thresholds (``_AFTER``), overriding an environment's
     ``MALLOC_TRIM_THRESHOLD_`` (Dask's nanny sets 64 KiB); returns whether that took effect."""
-    if not _retained:
-        libc = _libc()
-        _retained.append(bool(libc) and all(libc.mallopt(option, value) for option, value in _AFTER.items()))
-    return _retained[0]
+    libc = _libc()
+    return bool(libc) and all(libc.mallopt(option, value) for option, value in _AFTER.items())
 
 
 @contextmanager
