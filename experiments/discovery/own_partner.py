@@ -25,7 +25,6 @@ import torch
 
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
-from zeroseg.discovery.combine import avt_sum, choose_partner
 from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.run import DiscoverOptions, _problem
 from zeroseg.discovery.statstore import precompute
@@ -55,17 +54,18 @@ def main() -> int:
     (n_train,), _ = rep.pool_scores([nwot], train, high)
     (n_test,), _ = rep.pool_scores([nwot], plan.test, high)
     name = f"ours:nwot@{a.resolution}"
-    pick = choose_partner(w_train, {name: n_train}, problem.fitness_acc, problem.fitness_samples,
-                          opts.partner_weights)
-    combined = avt_sum(w_test, n_test, *map(tuple, pick["bounds"]), pick["weight"])
-    suite = table_baselines(opts.space, plan.test)["suite_zero:nwot"]
     acc = plan.test.acc
+    block, combined = rep.combined_block(w_train, w_test, {name: n_train}, {name: n_test}, problem.fitness_acc,
+                                         problem.fitness_samples, acc, opts.samples, opts.report_repeats, seed,
+                                         n_boot, opts.partner_weights)
+    pick = {k: v for k, v in block.items() if k != "test"}
+    suite = table_baselines(opts.space, plan.test)["suite_zero:nwot"]
 
     def scored(v):
         return rep.metrics(v, acc, opts.samples, opts.report_repeats, seed, n_boot)
 
     out = {"run": a.run, "winner": winner.text, "resolution": a.resolution, "pick": pick,
-           "test": {"combined": scored(combined), name: scored(n_test), "suite_zero:nwot": scored(suite)},
+           "test": {"combined": block["test"], name: scored(n_test), "suite_zero:nwot": scored(suite)},
            "margin_full_pool": {"vs_suite_zero_nwot": rep.paired_margin(combined, suite, acc, n_boot, seed),
                                 f"vs_{name}": rep.paired_margin(combined, n_test, acc, n_boot, seed)}}
     path = Path(a.run) / f"own_partner_r{a.resolution}.json"

@@ -116,6 +116,26 @@ def sampled_correlations(
     return CorrelationSummary(n_pool=n, valid=valid, samples=k, repeats=repeats, **out)
 
 
+def _metric_fn(metric: str) -> Callable[[np.ndarray, np.ndarray], float]:
+    if metric not in METRIC_FNS:
+        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
+    return METRIC_FNS[metric]
+
+
+def _percentile_bootstrap(stat: Callable[[np.ndarray], float], n: int, n_boot: int, seed: int) -> np.ndarray:
+    """``stat`` of ``n_boot`` resamples (arch indices drawn with replacement), NaN resamples dropped."""
+    rng = np.random.default_rng(seed)
+    boots = np.array([stat(rng.integers(0, n, n)) for _ in range(n_boot)])
+    return boots[np.isfinite(boots)]
+
+
+def _interval(boots: np.ndarray, alpha: float) -> tuple[float, float]:
+    if not len(boots):
+        return float("nan"), float("nan")
+    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
+    return float(lo), float(hi)
+
+
 def bootstrap_ci(
     x: np.ndarray,
     y: np.ndarray,
@@ -130,20 +150,11 @@ def bootstrap_ci(
     Resamples archs with replacement ``n_boot`` times (Efron's percentile interval); NaN
     resamples are dropped. Returns ``(estimate, low, high)``.
     """
-    if metric not in METRIC_FNS:
-        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
-    fn = METRIC_FNS[metric]
+    fn = _metric_fn(metric)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    est = fn(x, y)
-    rng = np.random.default_rng(seed)
-    n = len(x)
-    boots = np.array([fn(x[i], y[i]) for i in (rng.integers(0, n, n) for _ in range(n_boot))])
-    boots = boots[np.isfinite(boots)]
-    if not len(boots):
-        return est, float("nan"), float("nan")
-    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2])
-    return est, float(lo), float(hi)
+    boots = _percentile_bootstrap(lambda i: fn(x[i], y[i]), len(x), n_boot, seed)
+    return (fn(x, y), *_interval(boots, alpha))
 
 
 def paired_bootstrap_diff(
@@ -156,16 +167,10 @@ def paired_bootstrap_diff(
     far narrower than two separate CIs when x1 and x2 rank alike. ``share_le_0``: the share of
     resamples where x1 does not beat x2 (a one-sided bootstrap p-value for "x1 is better").
     """
-    if metric not in METRIC_FNS:
-        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(METRICS)}")
-    fn = METRIC_FNS[metric]
+    fn = _metric_fn(metric)
     x1, x2, y = (np.asarray(v, dtype=np.float64) for v in (x1, x2, y))
     ok = np.isfinite(x1) & np.isfinite(x2) & np.isfinite(y)
     x1, x2, y = x1[ok], x2[ok], y[ok]
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    boots = np.array([fn(x1[i], y[i]) - fn(x2[i], y[i]) for i in (rng.integers(0, n, n) for _ in range(n_boot))])
-    boots = boots[np.isfinite(boots)]
-    lo, hi = np.quantile(boots, [alpha / 2, 1 - alpha / 2]) if len(boots) else (float("nan"),) * 2
-    return {"estimate": fn(x1, y) - fn(x2, y), "ci95": [float(lo), float(hi)], "n": int(n),
+    boots = _percentile_bootstrap(lambda i: fn(x1[i], y[i]) - fn(x2[i], y[i]), len(y), n_boot, seed)
+    return {"estimate": fn(x1, y) - fn(x2, y), "ci95": list(_interval(boots, alpha)), "n": int(len(y)),
             "share_le_0": float(np.mean(boots <= 0)) if len(boots) else float("nan")}

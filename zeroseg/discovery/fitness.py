@@ -63,6 +63,7 @@ def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndar
     ``weights`` w the fitness is the best over w of the τ of w·AVT(row) + AVT(partner) (``info["weight"]``)."""
     from zeroseg.discovery.combine import avt_sum, bounds
 
+    partner_bounds = None if partner is None else bounds(partner)
     out = []
     for row, reason in zip(scores, failed):
         if reason is not None:
@@ -75,7 +76,7 @@ def tau_fitnesses(scores: np.ndarray, failed: Sequence[str | None], acc: np.ndar
         if rb is None:
             out.append(Fitness.reject("undefined τ: constant scores on a sample"))
             continue
-        fits = [_fitness(avt_sum(row, partner, rb, bounds(partner), w), acc, samples, w) for w in weights]
+        fits = [_fitness(avt_sum(row, partner, rb, partner_bounds, w), acc, samples, w) for w in weights]
         valid = [f for f in fits if f.ok]
         out.append(max(valid, key=lambda f: f.values[0]) if valid else fits[0])
     return out

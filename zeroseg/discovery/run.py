@@ -116,20 +116,23 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
     return [str(dest)]
 
 
-def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, test_vectors
+def _partner_vectors(o: DiscoverOptions, problem: ProxyDiscovery, train_used: Pool) -> dict[str, np.ndarray]:
+    """The candidate AVT partners on the train archs: every baseline, or ``--partner`` alone (the one
+    the search optimised with). Scored once per report, for the main and the random-search winner."""
+    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
+    return vectors if o.partner is None else {o.partner: vectors[o.partner]}
+
+
+def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, train_used: Pool,
+              train_vectors: dict[str, np.ndarray], test_vectors: dict[str, np.ndarray]
               ) -> tuple[dict | None, np.ndarray | None, np.ndarray]:
-    """AVT(winner) + AVT(partner), partner and min/max chosen on the train archs (``combine``); with
-    ``--partner`` the partner is the one the search optimised with. Also the test scores of the
-    combination and of the winner alone."""
-    plan = problem.plan
-    train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
-    train_vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
-    if o.partner is not None:
-        train_vectors = {o.partner: train_vectors[o.partner]}
+    """AVT(winner) + AVT(partner), partner, weight and min/max chosen on the train archs (``combine``).
+    Also the test scores of the combination and of the winner alone."""
+    test = problem.plan.test
     (w_train,), _ = rep.pool_scores([result.best], train_used, problem.settings, o.device)
-    (w_test,), _ = rep.pool_scores([result.best], plan.test, problem.settings, o.device)
+    (w_test,), _ = rep.pool_scores([result.best], test, problem.settings, o.device)
     block, combined_test = rep.combined_block(w_train, w_test, train_vectors, test_vectors, problem.fitness_acc,
-                                              problem.fitness_samples, plan.test.acc, o.samples, o.report_repeats,
+                                              problem.fitness_samples, test.acc, o.samples, o.report_repeats,
                                               o.data_seed, o.n_boot, o.partner_weights)
     return block, combined_test, w_test
 
@@ -173,8 +176,9 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, o.baseline_scores)
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
-    combined, combined_test, alone_test = (_combined(o, problem, main, test_vectors) if main.best is not None
-                                           else (None, None, None))
+    train_vectors = _partner_vectors(o, problem, train_used)
+    combined, combined_test, alone_test = (_combined(o, problem, main, train_used, train_vectors, test_vectors)
+                                           if main.best is not None else (None, None, None))
     comparison = rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None)
     if alone_test is not None and comparison["reference"] in test_vectors:
         used = alone_test if comparison["found"] == "alone" else combined_test
@@ -194,7 +198,8 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         rnd = [] if other.best is None else rep.proxies_block(
             [problem.encode(other.best)], [other.best_fitness.values[0]], *args)
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
-                            "combined": None if other.best is None else _combined(o, problem, other, test_vectors)[0]}
+                            "combined": None if other.best is None else _combined(
+                                o, problem, other, train_used, train_vectors, test_vectors)[0]}
     report["saved"] = _write_proxies(o, main, rows, out)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",
