@@ -10,12 +10,11 @@ over the old one, so a kill -9 at any moment leaves either the previous or the n
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zeroseg.atomic import atomic_write
 from zeroseg.evolution.problem import Fitness
 
 FORMAT = "zeroseg.evolution/1"
@@ -61,19 +60,8 @@ class EngineState:
 
 def save(state: EngineState, path: str | Path) -> None:
     """Atomic JSON write (tmp file in the same folder + fsync + os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT, **asdict(state)}
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f, allow_nan=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(payload, allow_nan=True))
 
 
 def load(path: str | Path) -> EngineState:

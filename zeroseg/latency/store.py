@@ -8,11 +8,11 @@ never mix.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from zeroseg.atomic import atomic_write
 from zeroseg.latency.spec import BlockSpec
 
 FORMAT = "zeroseg-latency/1"
@@ -41,9 +41,7 @@ class LatencyData:
         doc = {"format": FORMAT, "meta": self.meta,
                "blocks": [{"spec": r.spec.to_json(), "ms": r.ms, "macs": r.macs} for r in self.blocks.values()],
                "networks": self.networks, "calibration": self.calibration, "pending": self.pending}
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(doc, indent=1))
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(doc, indent=1), fsync=False)
 
     @classmethod
     def load(cls, path: Path) -> "LatencyData":

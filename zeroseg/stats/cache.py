@@ -16,13 +16,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
 import torch
 
+from zeroseg.atomic import atomic_write
 from zeroseg.stats import serial, sketch
 from zeroseg.stats.types import NetStats
 
@@ -102,16 +102,7 @@ class StatsCache:
     def put(self, key: str, stats: NetStats) -> None:
         """Write atomically (temporary file + rename), then evict down to ``max_bytes``."""
         path, blob = self.path(key), serial.encode(stats)
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(blob)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            _unlink(Path(tmp))
-            raise
+        atomic_write(path, blob)
         self.evict(keep=path)
 
     def get_or_compute(self, key: str, fn: Callable[[], NetStats]) -> NetStats:
@@ -152,7 +143,7 @@ class StatsCache:
             _unlink(p)
             total -= size
         now = time.time()
-        for tmp in self.root.glob(".tmp-*"):
+        for tmp in self.root.glob(".*.tmp"):
             try:
                 if now - tmp.stat().st_mtime > _STALE_TMP_S:
                     _unlink(tmp)

@@ -10,13 +10,13 @@ be read, or whose sidecar names other settings, is a ``SupernetCheckpointError``
 from __future__ import annotations
 
 import json
-import os
 import pickle
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from zeroseg.atomic import atomic_write
 from zeroseg.supernet.store import WeightStore
 from zeroseg.supernet.train import SupernetSettings
 
@@ -35,22 +35,12 @@ def sidecar(path: Path) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def _atomic(path: Path, write: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def save(path: Path, store: WeightStore, s: SupernetSettings, summary: dict[str, Any]) -> Path:
     """Write the tensors, then the sidecar (its presence marks a complete checkpoint)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic(path, lambda tmp: torch.save(store.state_dict(), tmp))
+    atomic_write(path, lambda tmp: torch.save(store.state_dict(), tmp))
     doc = {"settings": s.to_dict(), "summary": summary, "tensors": path.name}
-    _atomic(sidecar(path), lambda tmp: tmp.write_text(json.dumps(doc, indent=1)))
+    atomic_write(sidecar(path), json.dumps(doc, indent=1))
     return path
 
 

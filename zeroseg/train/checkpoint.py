@@ -8,12 +8,13 @@ temporary name and renamed, so a run killed mid-save leaves the previous checkpo
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
+
+from zeroseg.atomic import atomic_write
 
 CKPT_DIR = "checkpoints"
 FINAL = "model.pt"
@@ -26,14 +27,8 @@ def sidecar(path: Path) -> Path:
 def save(path: Path, state: dict[str, Any], meta: dict[str, Any]) -> Path:
     """Atomically write ``state`` (tensors, numbers, dicts) and its JSON sidecar ``meta``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    side_tmp = sidecar(path).with_name(sidecar(path).name + ".tmp")
-    side_tmp.write_text(json.dumps(meta, indent=2))
-    os.replace(side_tmp, sidecar(path))
-    os.replace(tmp, path)
-    return path
+    atomic_write(sidecar(path), json.dumps(meta, indent=2), fsync=False)
+    return atomic_write(path, lambda tmp: torch.save(state, tmp), fsync=False)
 
 
 def load(path: Path, device: str | torch.device = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:
