@@ -28,6 +28,7 @@ from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.archs import plan_archs
 from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.run import DiscoverOptions, discover
+from zeroseg.paths import cache_dir
 
 
 def ranked_baselines(space: str, scores_csv: str | None, top: int) -> list[tuple[str, float]]:
@@ -49,7 +50,7 @@ def main() -> int:
     p.add_argument("--population", type=int, default=20)
     p.add_argument("--samples", type=int, default=50)
     p.add_argument("--repeats", type=int, default=10)
-    p.add_argument("--cache", default=".cache/zeroseg/stats")
+    p.add_argument("--cache", default=cache_dir("stats"))
     p.add_argument("--root", default=str(Path(__file__).parent))
     p.add_argument("--rereport", action="store_true", help="rewrite the reports of finished runs (no search)")
     a = p.parse_args()

@@ -18,6 +18,7 @@ import torch
 
 from zeroseg.cli.commands.discover import summary
 from zeroseg.discovery.run import DiscoverOptions, discover
+from zeroseg.paths import cache_dir
 
 
 def main() -> int:
@@ -35,7 +36,7 @@ def main() -> int:
     p.add_argument("--extra-terminals", nargs="+", default=[], help="as zeroseg discover")
     p.add_argument("--tag", default="", help="suffix of the run folders (<space>_seed<s><tag>)")
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--cache", default=".cache/zeroseg/stats")
+    p.add_argument("--cache", default=cache_dir("stats"))
     p.add_argument("--root", default=str(Path(__file__).parent))
     a = p.parse_args()
     torch.set_num_threads(1)

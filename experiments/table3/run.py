@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default 1)")
     p.add_argument("--out", type=Path, default=HERE / "results")
     p.add_argument("--stats-cache", default="",
-                   help="also keep each arch's statistics in this zeroseg.stats cache (e.g. .cache/zeroseg/stats, "
+                   help="also keep each arch's statistics in this zeroseg.stats cache (e.g. ~/.cache/zeroseg/stats, "
                         "the folder `zeroseg discover` reads), so discovery on the same archs skips collection")
     p.add_argument("--sizes", type=int, default=0,
                    help="also check flops/params on N random archs per space (711/500 = all; 0 = skip)")

@@ -19,6 +19,7 @@ from zeroseg.discovery.archs import Pool
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import precompute
+from zeroseg.paths import cache_dir
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
 
 
@@ -45,7 +46,7 @@ class DiscoverOptions:
     seed_library: bool = True
     resolution: int = 64
     batch_size: int = 8
-    cache: str = ".cache/zeroseg/stats"
+    cache: str = field(default_factory=lambda: cache_dir("stats"))
     workers: int = 2
     scheduler: str | None = None
     device: str | None = None

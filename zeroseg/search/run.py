@@ -11,14 +11,16 @@ from __future__ import annotations
 import inspect
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
+from zeroseg.paths import cache_dir
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
 from zeroseg.scorers import ScoringSetup, get_scorer, resolve_scorer
 from zeroseg.search import report as rep
 from zeroseg.search.problem import SegmenterProblem
+from zeroseg.threads import choose_threads
 
 
 @dataclass
@@ -41,7 +43,7 @@ class SearchOptions:
     supernet_steps: int = 300
     finetune_steps: int = 20
     supernet_val_images: int = 24
-    supernet_dir: str = ".cache/zeroseg/supernet"
+    supernet_dir: str = field(default_factory=lambda: cache_dir("supernet"))
     max_flops: float | None = None
     max_params: float | None = None
     max_latency_ms: float | None = None
@@ -52,7 +54,7 @@ class SearchOptions:
     compare_random: bool = False
     workers: int = 1
     scheduler: str | None = None
-    threads: int | None = 1
+    threads: int | None = None
     resume: bool = False
     device: str = "cpu"
     progress: bool | None = None
@@ -87,10 +89,6 @@ def calibrated_problem(o: SearchOptions, out: Path, log: Callable[[str], None]) 
                              "resume needs the same settings")
         return problem
     problem = make_problem(o)
-    if o.threads:
-        import torch
-
-        torch.set_num_threads(o.threads)
     cal = problem.scorer.calibrate(log)
     doc = {"setup": problem.setup.to_dict(), "scorer": name, "requested": requested,
            "options": problem.scorer.options(), "calibration": cal}
@@ -113,6 +111,10 @@ def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, An
         raise ValueError(f"budget, population and topk must be >= 1, got {o.budget}, {o.population}, {o.topk}")
     out, t0 = Path(o.out), time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
+    if o.scheduler is None:  # a remote cluster's workers keep their own thread settings
+        choice = choose_threads(o.threads, share=o.workers)
+        o = replace(o, threads=choice.threads)
+        log(choice.line("search"))
     problem = calibrated_problem(o, out, log)
     t_cal = time.perf_counter() - t0
     executor = make_executor(o.workers, o.scheduler)
@@ -131,12 +133,20 @@ def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, An
     return report
 
 
-TRAIN_EPOCHS = 100  # a full-length default for the printed command; edit it for short runs
+TRAIN_EPOCHS = 100  # a full-length run where a GPU makes it affordable
+CPU_TIME_BUDGET = 1800  # seconds: 100 epochs of CamVid would take days on a CPU
+
+
+def train_length(device: str) -> list[str]:
+    """How long the printed train command trains: epochs on an accelerator, a wall-time budget on CPU."""
+    if device.split(":")[0] == "cpu":
+        return ["--time-budget", str(CPU_TIME_BUDGET)]
+    return ["--epochs", str(TRAIN_EPOCHS)]
 
 
 def train_args(o: SearchOptions) -> list[str]:
     """``zeroseg train`` arguments shared by every genotype of this search (genotype added later)."""
     args = ["--space", o.space, "--dataset", o.dataset, "--input-size", str(o.input_size[0]), str(o.input_size[1]),
-            "--epochs", str(TRAIN_EPOCHS), "--device", o.device]
+            *train_length(o.device), "--device", o.device]
     return args + (["--data-root", str(o.data_root)] if o.data_root else [])
 

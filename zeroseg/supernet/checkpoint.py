@@ -17,10 +17,11 @@ from typing import Any
 import torch
 
 from zeroseg.atomic import atomic_write
+from zeroseg.paths import cache_dir
 from zeroseg.supernet.store import WeightStore
 from zeroseg.supernet.train import SupernetSettings
 
-DEFAULT_DIR = ".cache/zeroseg/supernet"
+DEFAULT_DIR = cache_dir("supernet")
 
 
 class SupernetCheckpointError(ValueError):

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.paths import cache_dir
 
 
 @command("discover", help="discover a zero-cost proxy by evolution (fitness: Kendall-τ on the train split)")
@@ -43,7 +44,8 @@ class Discover:
         p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
         p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
         p.add_argument("--batch-size", type=int, default=8, help="images in the statistics batch (default 8)")
-        p.add_argument("--cache", default=".cache/zeroseg/stats", help="statistics cache folder")
+        p.add_argument("--cache", default=cache_dir("stats"), help="statistics cache folder "
+                       "(default $ZEROSEG_CACHE/stats, else ~/.cache/zeroseg/stats)")
         p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.json")
         p.add_argument("--save-proxy", default=None, metavar="NAME",
                        help="also write the winner to the proxy library as NAME.proxy")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
-
 
 from zeroseg.cli import add_device_arg, command
 from zeroseg.cli.commands.train import add_data_args, make_dataset
@@ -34,16 +34,14 @@ class Eval:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch
-
         from zeroseg.data import EvalTransform
+        from zeroseg.threads import choose_threads
         from zeroseg.train import checkpoint as ckpt
         from zeroseg.train.evaluate import evaluate, write_report
         from zeroseg.train.panels import save_panel
         from zeroseg.train.speed import measure_speed
 
-        if args.threads:
-            torch.set_num_threads(args.threads)
+        print(choose_threads(args.threads).line("eval"), file=sys.stderr)
         path = ckpt.resolve(Path(args.checkpoint))
         model, meta = ckpt.load_model(path, args.device)
         args.dataset = args.dataset or meta.get("dataset", "camvid")

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.paths import cache_dir
 
 
 def _objectives(text: str) -> tuple[str, ...]:
@@ -41,9 +42,9 @@ class Search:
                        help="--scorer supernet: SGD steps per candidate on inherited weights (default 20)")
         p.add_argument("--supernet-val-images", type=int, default=24,
                        help="--scorer supernet: val images of the candidate's mIoU (default 24)")
-        p.add_argument("--supernet-dir", default=".cache/zeroseg/supernet",
+        p.add_argument("--supernet-dir", default=cache_dir("supernet"),
                        help="--scorer supernet: folder of reusable supernet checkpoints"
-                            " (default .cache/zeroseg/supernet)")
+                            " (default $ZEROSEG_CACHE/supernet, else ~/.cache/zeroseg/supernet)")
         p.add_argument("--max-flops", type=float, default=None, help="hard limit on FLOPs (2×MACs) at batch 1")
         p.add_argument("--max-params", type=float, default=None, help="hard limit on parameters")
         p.add_argument("--max-latency-ms", type=float, default=None, help="hard limit on batch-1 latency (ms)")
@@ -56,7 +57,8 @@ class Search:
         p.add_argument("--compare-random", action="store_true", help="also run random search on the same budget")
         p.add_argument("--workers", type=int, default=1, help="local worker processes (joblib; default 1)")
         p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
-        p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default 1)")
+        p.add_argument("--threads", type=int, default=None,
+                       help="torch threads per worker (default: measured from free cores, printed)")
         p.add_argument("--out", required=True, help="output folder")
         p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.json")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")

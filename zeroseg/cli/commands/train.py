@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 
@@ -31,7 +31,7 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--num-classes", type=int, default=None, help="classes of a folder dataset")
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples (smoke runs)")
     p.add_argument("--workers", type=int, default=0, help="data-loader worker processes (default 0)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: measured from free cores, printed)")
 
 
 def make_dataset(args: argparse.Namespace, split: str, transform, num_classes: int | None = None):
@@ -84,11 +84,11 @@ class Train:
         import torch
 
         from zeroseg.data import TrainTransform
+        from zeroseg.threads import choose_threads
         from zeroseg.train.checkpoint import make_space, parse_options
         from zeroseg.train.trainer import Trainer
 
-        if args.threads:
-            torch.set_num_threads(args.threads)
+        print(choose_threads(args.threads).line("train"), file=sys.stderr)
         size = tuple(args.input_size)
         ds = make_dataset(args, "train", TrainTransform(size, tuple(args.scale_range), True, args.jitter))
         options = parse_options(args.space_opt)

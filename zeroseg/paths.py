@@ -1,0 +1,29 @@
+"""Where zeroseg keeps its caches: the user's cache directory, never the current folder.
+
+Caches (architecture statistics, supernet checkpoints) grow to hundreds of MB, so they follow the
+XDG base-directory convention that ``platformdirs.user_cache_dir`` implements on Linux:
+``$ZEROSEG_CACHE`` if set, else ``$XDG_CACHE_HOME/zeroseg``, else ``~/.cache/zeroseg``. Each kind
+of cache is a subfolder (``stats``, ``supernet`` …); every command that uses one takes an option to
+put it elsewhere and prints where it is.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV = "ZEROSEG_CACHE"
+
+
+def cache_root() -> Path:
+    """The root of zeroseg's caches (see the module docstring for the order of precedence)."""
+    if os.environ.get(ENV):
+        return Path(os.environ[ENV]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "zeroseg"
+
+
+def cache_dir(kind: str) -> str:
+    """Folder of one kind of cache (``stats``, ``supernet`` …), as text for option defaults."""
+    return str(cache_root() / kind)
