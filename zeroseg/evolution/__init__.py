@@ -2,7 +2,7 @@
 
 ``evolve(problem, EvolutionConfig(...), executor=make_executor(workers, scheduler), checkpoint=...,
 resume=...)`` runs SasWOT's greedy evolution (or the random baseline, or NSGA-II top-k selection)
-on any :class:`Problem`. Heavy imports (DEAP, Dask, joblib, tqdm) happen inside functions.
+on any :class:`Problem`. Heavy imports (DEAP, Dask, joblib) happen inside functions.
 """
 
 from zeroseg.evolution.engine import Engine, EvolutionConfig, evolve

@@ -17,7 +17,6 @@ to the same result as an uninterrupted run.
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from zeroseg.evolution.logbook import EvolutionResult, build_result, log_row
 from zeroseg.evolution.offspring import propose
 from zeroseg.evolution.problem import Fitness, Problem
 from zeroseg.evolution.selection import dominates, select_top
+from zeroseg.progress import progress as show_progress
 
 STRATEGIES = ("evolution", "random")
 
@@ -88,7 +88,7 @@ class Engine:
         self.problem, self.config = problem, config
         self.executor = executor or SerialExecutor()
         self.checkpoint = Path(checkpoint) if checkpoint else None
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.progress = progress  # None: a bar on a terminal, a line per few generations in a log
         self.on_generation = on_generation
 
     def _fresh_state(self) -> tuple[EngineState, np.random.Generator]:
@@ -158,12 +158,10 @@ class Engine:
 
     def run(self, resume: bool = False) -> EvolutionResult:
         """Run to the budget (continuing from the checkpoint when ``resume`` and it exists)."""
-        from tqdm.auto import tqdm
-
         can_resume = resume and self.checkpoint is not None and self.checkpoint.exists()
         state, rng = self._resumed_state() if can_resume else self._fresh_state()
-        bar = tqdm(total=self.config.generations, initial=state.generation, disable=not self.progress,
-                   desc=f"{self.config.strategy}", unit="gen")
+        bar = show_progress(total=self.config.generations, initial=state.generation, enabled=self.progress,
+                       desc=f"{self.config.strategy}", unit="gen")
         try:
             while not self._done(state) and self.step(state, rng):
                 if self.checkpoint is not None:

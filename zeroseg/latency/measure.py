@@ -35,10 +35,10 @@ import numpy as np
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
-from tqdm import tqdm
 
 from zeroseg.heap import kept_memory
 from zeroseg.latency.spec import BlockSpace, BlockSpec
+from zeroseg.progress import progress as show_progress
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def measure_rounds(keys: list[str], make: Callable[[str], Item], device: torch.d
     chunks, need = [order[i:i + chunk] for i in range(0, len(order), chunk)], protocol.rounds * protocol.repeats
     one = Protocol(protocol.warmup, protocol.repeats, protocol.threads, protocol.clock, 1, protocol.keep_memory)
     left = sum(protocol.rounds - len(pending.get(k, ())) // protocol.repeats for k in keys)
-    with tqdm(total=left, desc=desc, disable=not progress) as bar:
+    with show_progress(total=left, desc=desc, enabled=progress) as bar:
         for r in range(protocol.rounds):
             for c, part in enumerate(chunks):
                 # finished items have left ``pending``; the rest get their (r+1)-th round unless resumed past it

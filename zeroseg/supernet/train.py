@@ -18,8 +18,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
+from zeroseg.progress import progress as show_progress
 from zeroseg.supernet.data import train_batches
 from zeroseg.supernet.store import WeightStore
 
@@ -86,7 +86,7 @@ def train_supernet(s: SupernetSettings, data_root: str | None, device: str = "cp
     batches = train_batches(s.dataset, data_root, s.input_size, s.batch_size, s.seed)
     log(f"[supernet] training {s.space} for {s.steps} single-path steps at {s.input_size}, batch {s.batch_size}")
     losses, t0 = [], time.perf_counter()
-    bar = tqdm(range(s.steps), disable=None if progress is None else not progress, desc="supernet", unit="step")
+    bar = show_progress(range(s.steps), enabled=progress, desc="supernet", unit="step")
     for step in bar:
         g = space.sample(rng)
         net = seeded_build(space, g, s.num_classes, [s.seed, step]).to(store.device)

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from zeroseg.data.base import SegDataset
 from zeroseg.data.transforms import denormalize
+from zeroseg.progress import progress as show_progress
 from zeroseg.train.metrics import confusion_matrix, scores
 from zeroseg.train.trainer import split_output, upsample
 
@@ -51,7 +51,7 @@ def evaluate(model: nn.Module, dataset: SegDataset, split: str, device: str = "c
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     every, seen = max(1, len(dataset) // max(panel, 1)), 0
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers)
-    for x, y in tqdm(loader, disable=not progress, desc=f"eval {split}"):
+    for x, y in show_progress(loader, enabled=progress, desc=f"eval {split}"):
         pred = predict(model, x.to(device), tuple(y.shape[-2:]), flip).argmax(1).cpu()
         cm += confusion_matrix(pred, y, k, dataset.ignore_index)
         for i in range(len(x)):

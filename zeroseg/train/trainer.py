@@ -17,10 +17,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from zeroseg.data.base import SegDataset
 from zeroseg.data.sampler import SeededStream
+from zeroseg.progress import progress as show_progress
 from zeroseg.train import checkpoint as ckpt
 from zeroseg.train.losses import OhemCrossEntropy, pixel_kl
 from zeroseg.train.schedule import make_sgd, poly_lr, set_lr
@@ -183,7 +183,7 @@ class Trainer:
 
         self.start(resume)
         self.model.train()
-        bar = tqdm(total=self.cfg.iters, initial=self.iteration, disable=not self.cfg.progress, unit="it")
+        bar = show_progress(total=self.cfg.iters, initial=self.iteration, enabled=self.cfg.progress, desc="train")
         last, t0 = float("nan"), time.perf_counter() - self.elapsed
         for x, y in self.batches():
             if self.progress() >= 1.0:
