@@ -81,8 +81,9 @@ def test_speed_and_panel(tmp_path) -> None:
     pal = np.array([[10, 20, 30], [40, 50, 60], [70, 80, 90]], dtype=np.uint8)
     assert colorize(gt, pal)[1, 1].tolist() == [0, 0, 0] and colorize(gt, pal)[1, 0].tolist() == [70, 80, 90]
     img = np.zeros((4, 6, 3), dtype=np.uint8)
-    path = save_panel([(img, np.zeros((8, 12), int), np.ones((8, 12), int))] * 2, pal, tmp_path / "p.png")
-    assert Image.open(path).size == (3 * 12 + 2 * 4, 2 * (8 + 4))
+    path = save_panel([(img, np.zeros((8, 12), int), np.ones((8, 12), int))] * 2, pal, tmp_path / "p.png",
+                      ["a", "b", "c"])
+    assert Image.open(path).size == (900, round(100 * (3 * 2 * 8 / 12 + 0.9)))  # 9" wide at 100 dpi, 2 rows
 
 
 def folder_dataset(root: Path):

@@ -27,3 +27,19 @@ def cache_root() -> Path:
 def cache_dir(kind: str) -> str:
     """Folder of one kind of cache (``stats``, ``supernet`` …), as text for option defaults."""
     return str(cache_root() / kind)
+
+
+def describe(path: str | Path, shown: int = 8) -> str:
+    """``path``, and for a folder the names of what it holds (first ``shown``)."""
+    path = Path(path)
+    if not path.is_dir():
+        return str(path)
+    names = sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir() if not p.name.startswith("."))
+    more = f", … {len(names)} in all" if len(names) > shown else ""
+    return f"{path}/ ({', '.join(names[:shown])}{more})"
+
+
+def wrote_line(command: str, paths: list[str | Path]) -> str:
+    """The last line of a command: what it wrote, so the user need not guess (``[search] wrote: …``)."""
+    existing = [describe(p) for p in paths if p is not None and Path(p).exists()]
+    return f"[{command}] wrote: " + ("; ".join(existing) if existing else "nothing")

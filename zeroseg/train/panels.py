@@ -21,23 +21,35 @@ def colorize(label: np.ndarray, palette: np.ndarray) -> np.ndarray:
 
 
 def save_panel(rows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], palette: np.ndarray,
-               path: Path, gap: int = 4) -> Path:
-    """One row per sample: RGB image | coloured GT | coloured prediction (all at the label's size)."""
+               path: Path, class_names: Sequence[str] | None = None) -> Path:
+    """One row per sample: image | ground truth | prediction, titled columns and a class-colour legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
     if not rows:
         raise ValueError("no samples for the panel")
-    tiles = []
-    for img, gt, pred in rows:
-        h, w = gt.shape
-        if img.shape[:2] != (h, w):
-            img = np.asarray(Image.fromarray(img).resize((w, h), Image.BILINEAR))
-        sep = np.full((h, gap, 3), 255, dtype=np.uint8)
-        tiles.append(np.concatenate([img, sep, colorize(gt, palette), sep, colorize(pred, palette)], 1))
-    width = max(t.shape[1] for t in tiles)
-    parts = []
-    for t in tiles:
-        parts.append(np.pad(t, ((0, gap), (0, width - t.shape[1]), (0, 0)), constant_values=255))
+    h, w = rows[0][1].shape
+    height = 3 * len(rows) * h / w + 0.9  # inches: three columns 3" wide, plus the legend
+    fig, axes = plt.subplots(len(rows), 3, figsize=(9, height), squeeze=False)
+    for r, (img, gt, pred) in enumerate(rows):
+        if img.shape[:2] != gt.shape:
+            img = np.asarray(Image.fromarray(img).resize(gt.shape[::-1], Image.BILINEAR))
+        for ax, tile in zip(axes[r], (img, colorize(gt, palette), colorize(pred, palette))):
+            ax.imshow(tile, interpolation="nearest")
+            ax.set_xticks([]), ax.set_yticks([])
+    for ax, title in zip(axes[0], ("image", "ground truth", "prediction")):
+        ax.set_title(title, fontsize=11)
+    names = list(class_names or (f"class {i}" for i in range(len(palette))))
+    handles = [Patch(color=np.asarray(palette[i]) / 255, label=n) for i, n in enumerate(names[: len(palette)])]
+    handles.append(Patch(facecolor="black", edgecolor="grey", label="ignored"))
+    fig.legend(handles=handles, loc="lower center", ncol=min(6, len(handles)), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.55 / height, 1, 1))
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.concatenate(parts, 0)).save(path)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
     return Path(path)
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.paths import wrote_line
 
 SOURCES = ("suite-zero", "ours")
 
@@ -43,4 +44,7 @@ class Correlate:
         from zeroseg.correlation.table import to_markdown
 
         print(to_markdown(df), end="")
+        stem = None if args.json is None else Path(args.json).with_suffix("")
+        outs = [] if stem is None else [stem.with_suffix(s) for s in (".json", ".csv", ".md")]
+        print(wrote_line("correlate", outs + [args.plot]), file=sys.stderr)
         return 0

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
-from zeroseg.paths import cache_dir
+from zeroseg.paths import cache_dir, wrote_line
 
 
 @command("discover", help="discover a zero-cost proxy by evolution (fitness: Kendall-τ on the train split)")
@@ -90,6 +90,7 @@ class Discover:
         )
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
+        print(wrote_line("discover", [args.out]), file=sys.stderr)
         return 0
 
 

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, command
+from zeroseg.paths import wrote_line
 from zeroseg.cli.commands.train import add_data_args, make_dataset
 
 
@@ -57,14 +58,14 @@ class Eval:
         if args.fps:
             extra["speed"] = asdict(measure_speed(model, tuple(args.fps_size), args.device, runs=args.fps_runs))
         js, cs = write_report(res, out, extra)
-        if rows:
-            save_panel(rows, ds.palette, out / f"panel_{args.split}.png")
+        panel = save_panel(rows, ds.palette, out / f"panel_{args.split}.png", ds.class_names) if rows else None
         summary = {"miou": res.miou, "pixel_acc": res.pixel_acc, "json": str(js), "csv": str(cs)}
         if "speed" in extra:
             sp = extra["speed"]
             summary.update(fps_median=sp["fps_median"], latency_ms_median=sp["latency_ms_median"],
                            latency_ms_iqr=sp["latency_ms_iqr"])
         print(json.dumps(summary))
+        print(wrote_line("eval", [js, cs, panel]), file=sys.stderr)
         return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 
 from zeroseg.cli import add_seed_arg, command
+from zeroseg.paths import wrote_line
 
 
 @command("export", help="export a trained checkpoint to TorchScript or ONNX and check its outputs")
@@ -43,4 +44,5 @@ class Export:
         batch = torch.randn(args.check_batch, 3, *size, generator=gen)
         diff = check_export(model, path, args.format, batch, args.atol)
         print(json.dumps({"out": str(path), "format": args.format, "max_abs_diff": diff}))
+        print(wrote_line("export", [path]), file=sys.stderr)
         return 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.paths import wrote_line
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -64,7 +66,8 @@ class LatencyCommand:
                                 args.genotypes, args.networks, args.seed,
                                 Protocol(args.warmup, args.repeats, args.threads, rounds=args.rounds),
                                 resume=args.resume, mlp_steps=args.mlp_steps)
-            print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured → {args.out}")
+            print(f"{args.space}: {len(data.blocks)} blocks, {len(data.networks)} networks measured")
+            print(wrote_line("latency", [args.out]), file=sys.stderr)
             return 0
         if args.action == "recalibrate":
             for model, (old, new) in recalibrate(args.model).items():

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
-from zeroseg.paths import cache_dir
+from zeroseg.paths import cache_dir, wrote_line
 
 
 def _objectives(text: str) -> tuple[str, ...]:
@@ -83,6 +83,7 @@ class Search:
             progress=False if args.no_progress else None)
         report = search(opts, log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
+        print(wrote_line("search", [args.out]), file=sys.stderr)
         return 0
 
 

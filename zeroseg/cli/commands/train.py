@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.paths import wrote_line
 
 
 def genotype_text(args: argparse.Namespace) -> str:
@@ -107,6 +108,7 @@ class Train:
         print(json.dumps({"iterations": res.iterations, "seconds": round(res.seconds, 2),
                           "last_loss": res.last_loss, "log": str(res.log), "loss_curve": str(res.curve),
                           "model": str(res.model)}))
+        print(wrote_line("train", [args.out]), file=sys.stderr)
         return 0
 
 
