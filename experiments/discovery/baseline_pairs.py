@@ -35,7 +35,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--space", choices=("micro", "macro"), required=True)
     p.add_argument("--baseline-scores", default=None)
-    p.add_argument("--out", default=str(Path(__file__).parent))
+    p.add_argument("--out", default="runs/discovery", help="output folder (default runs/discovery; committed: "
+                   "--out experiments/discovery)")
     a = p.parse_args()
     plan = plan_archs(a.space)
     train, test = (table_baselines(a.space, pool, a.baseline_scores) for pool in (plan.train, plan.test))

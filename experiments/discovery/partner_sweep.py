@@ -51,7 +51,8 @@ def main() -> int:
     p.add_argument("--samples", type=int, default=50)
     p.add_argument("--repeats", type=int, default=10)
     p.add_argument("--cache", default=cache_dir("stats"))
-    p.add_argument("--root", default=str(Path(__file__).parent))
+    p.add_argument("--root", default="runs/discovery", help="folder of the run folders (default runs/discovery; "
+                   "committed: --root experiments/discovery)")
     p.add_argument("--rereport", action="store_true", help="rewrite the reports of finished runs (no search)")
     a = p.parse_args()
     torch.set_num_threads(1)

@@ -37,7 +37,8 @@ def main() -> int:
     p.add_argument("--tag", default="", help="suffix of the run folders (<space>_seed<s><tag>)")
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--cache", default=cache_dir("stats"))
-    p.add_argument("--root", default=str(Path(__file__).parent))
+    p.add_argument("--root", default="runs/discovery", help="folder of the run folders (default runs/discovery; "
+                   "committed: --root experiments/discovery)")
     a = p.parse_args()
     torch.set_num_threads(1)
     for seed in a.seeds:

@@ -217,7 +217,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[Config, tuple[str, ...], 
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-root", default=str(HERE.parents[2] / "shared" / "data" / "camvid"),
                    help="SegNet-layout CamVid folder (default ../shared/data/camvid)")
-    p.add_argument("--results", default=str(HERE / "results"), help="CSV/JSON/Markdown/PNG output folder")
+    p.add_argument("--results", default="runs/ranking_check", help="CSV/JSON/Markdown/PNG output folder "
+                   "(default runs/ranking_check; committed: --results experiments/ranking_check/results)")
     p.add_argument("--work", default="/tmp/zeroseg_ranking_check", help="checkpoint folder (outside the repo)")
     p.add_argument("--space", default="gas")
     p.add_argument("--archs", type=int, default=12, help="number of random genotypes (default 12)")

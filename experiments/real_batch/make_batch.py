@@ -20,7 +20,7 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CAMVID = REPO.parent / "shared" / "data" / "camvid"
-DEFAULT_OUT = REPO / "zeroseg" / "stats" / "data" / "camvid_batch.npz"
+DEFAULT_OUT = Path("runs/real_batch/camvid_batch.npz")  # the shipped one: --out zeroseg/stats/data/camvid_batch.npz
 COUNT, SIZE, VOID, IGNORE = 16, 256, 11, 255
 
 

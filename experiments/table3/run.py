@@ -35,7 +35,6 @@ from zeroseg.correlation.table import SUITE_ZERO_COLUMNS, correlation_rows, suit
 from zeroseg.proxies import create_proxy, list_proxies
 from zeroseg.transnas import load_table
 
-HERE = Path(__file__).resolve().parent
 SPACES = ("micro", "macro")
 FIDELITY = ("snip", "grad_norm", "nwot", "jacov", "l2_norm", "flops", "params")
 
@@ -164,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--device", default="cpu", help="torch device for the scoring passes (default cpu)")
     p.add_argument("--workers", type=int, default=1, help="processes scoring archs in parallel (default 1)")
     p.add_argument("--threads", type=int, default=1, help="torch threads per worker (default 1)")
-    p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--out", type=Path, default=Path("runs/table3"),
+                   help="output folder (default runs/table3; the committed tables: --out experiments/table3/results)")
     p.add_argument("--stats-cache", default="",
                    help="also keep each arch's statistics in this zeroseg.stats cache (e.g. ~/.cache/zeroseg/stats, "
                         "the folder `zeroseg discover` reads), so discovery on the same archs skips collection")

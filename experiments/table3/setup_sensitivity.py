@@ -26,7 +26,6 @@ from zeroseg.correlation.scores import compute_scores
 from zeroseg.correlation.table import SUITE_ZERO_COLUMNS
 from zeroseg.transnas import load_table
 
-HERE = Path(__file__).resolve().parent
 PROXIES = ("snip", "grad_norm", "jacov")
 
 
@@ -45,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--archs", type=int, default=20, help="archs per space (first rows of scores_<space>.csv)")
     p.add_argument("--settings", type=parse_setting, nargs="+",
                    default=[(64, 8, 0), (64, 8, 1), (256, 8, 0), (256, 16, 0)])
-    p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--out", type=Path, default=Path("runs/table3"),
+                   help="output folder (default runs/table3; the committed table: --out experiments/table3/results)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     rows, scores = [], {}

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Issue 6 check: a genotype of a registered space (GAS, the paper whose recipe zeroseg train follows)
 # trains on CamVid at 192x256 for 10 minutes on CPU; val mIoU vs. the constant predictor.
-# Checkpoints go to $RUN_DIR (outside the repo); CSV/JSON/PNG results to results/.
+# Checkpoints go to $RUN_DIR (outside the repo); CSV/JSON/PNG results to $RESULTS (default runs/train_camvid).
 # Knobs for a smoke run: BUDGET (seconds), LIMIT (train/val samples), THREADS, RUN_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 EXP=experiments/train_camvid
-RES=${RESULTS:-$EXP/results}
+RES=${RESULTS:-runs/train_camvid}  # the committed results: RESULTS=$EXP/results
 ROOT=${ZEROSEG_CAMVID:-$(cd .. && pwd)/shared/data/camvid}
 RUN=${RUN_DIR:-/tmp/zeroseg_train_camvid}
 BUDGET=${BUDGET:-600}
