@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from zeroseg.atomic import atomic_write
 from zeroseg.latency.measure import block_macs, fixed_threads
 from zeroseg.latency.spec import BlockSpace, BlockSpec
 from zeroseg.latency.store import BlockRecord
@@ -103,9 +104,10 @@ class MLPPredictor:
         return a * total + b
 
     def save(self, path: Path) -> None:
-        torch.save({"state_dict": self.model.state_dict(), "vocab": self.vocab,
-                    "mean": self.mean.tolist(), "std": self.std.tolist(),
-                    "hidden": self.model.net[0].out_features, "calibration": list(self.calibration)}, path)
+        state = {"state_dict": self.model.state_dict(), "vocab": self.vocab, "mean": self.mean.tolist(),
+                 "std": self.std.tolist(), "hidden": self.model.net[0].out_features,
+                 "calibration": list(self.calibration)}
+        atomic_write(path, lambda tmp: torch.save(state, tmp), fsync=False)
 
     @classmethod
     def load(cls, path: Path) -> "MLPPredictor":
