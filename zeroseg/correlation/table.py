@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zeroseg.correlation.metrics import METRICS, sampled_correlations
+from zeroseg.correlation.plots import SENTINEL, invalid_mask
 
 # Suite-Zero's precomputed columns in the TNB101 tables (REFERENCES.md); flops/params are ours
 # only by name: the table's ``flops_m``/``params_m`` columns.
@@ -56,8 +57,22 @@ def correlation_rows(
         sign = (signs or {}).get(name, 1)
         summ = sampled_correlations(sign * np.asarray(scores[name], np.float64), acc, samples=samples,
                                     repeats=repeats, seed=seed)
-        rows.append({"space": space, "proxy": name, "source": source, **summ.as_dict()})
+        rows.append({"space": space, "proxy": name, "source": source, **summ.as_dict(),
+                     "note": undefined_reason(scores[name]) or ""})
     return pd.DataFrame(rows)
+
+
+def undefined_reason(scores: np.ndarray) -> str | None:
+    """Why a proxy has no correlation (every score invalid, or one value for all archs); None if it has one."""
+    v = np.asarray(scores, np.float64)
+    bad = invalid_mask(v)
+    if bad.all():
+        sentinel = int((np.abs(v) == -SENTINEL).sum())
+        what = "Suite-Zero's failure value −1e8" if sentinel == len(v) else "NaN/invalid"
+        return f"every score is {what} ({len(v)} archs), so no rank correlation exists"
+    if np.unique(v[~bad]).size == 1:
+        return f"one score value ({v[~bad][0]:g}) for all {int((~bad).sum())} valid archs: ranks are all tied"
+    return None
 
 
 ABBREV = {"kendall": "Kd", "spearman": "Sp", "pearson": "Ps"}  # Table 3's column names
@@ -83,6 +98,8 @@ def to_markdown(df: pd.DataFrame) -> str:
                     r = hit.iloc[0]
                     cells.append(f"{_pct(r[f'{m}_mean'])} ± {_pct(r[f'{m}_std'])}")
         lines.append("| " + " | ".join(cells) + " |")
+    notes = df[df["note"].astype(bool)] if "note" in df else df.iloc[:0]
+    lines += [""] + [f"– {r.proxy} ({r.space}): {r.note}" for r in notes.itertuples()] if len(notes) else []
     return "\n".join(lines) + "\n"
 
 
