@@ -10,20 +10,29 @@ import pandas as pd
 
 from zeroseg.evolution.plots import pyplot
 
-UNITS = {"latency": "latency_ms", "flops": "flops", "params": "params"}
+# second objective → (column, divisor, axis label): FLOPs in GFLOPs and parameters in millions, as papers report
+AXES = {"latency": ("latency_ms", 1.0, "latency (ms, batch 1)"), "flops": ("flops", 1e9, "FLOPs (G)"),
+        "params": ("params", 1e6, "parameters (M)")}
 
 
-def pareto_plot(valid: pd.DataFrame, front: pd.DataFrame, objectives: Sequence[str], path: Path) -> Path:
-    """Score against the second objective for every valid candidate, the front highlighted (PNG)."""
+def pareto_plot(valid: pd.DataFrame, front: pd.DataFrame, objectives: Sequence[str], path: Path,
+                proxy: str = "proxy") -> Path:
+    """``proxy`` score against the second objective for every valid candidate, the front highlighted (PNG)."""
     plt = pyplot()
-    x = UNITS[objectives[1]]
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    col, div, label = AXES[objectives[1]]
     fig, ax = plt.subplots(figsize=(6.0, 4.2), dpi=120)
-    ax.scatter(valid[x], valid["score"], s=10, color="0.6", label="evaluated")
-    f = front.sort_values(x)
-    ax.plot(f[x], f["score"], "o-", color="C3", label=f"Pareto front ({len(f)})")
-    ax.set(xlabel=x, ylabel="score", title="score vs " + x)
-    ax.set_xscale("log" if x != "latency_ms" else "linear")
-    ax.grid(alpha=0.3)
+    ax.scatter(valid[col] / div, valid["score"], s=10, color="0.6", label=f"evaluated ({len(valid)})")
+    f = front.sort_values(col)
+    ax.plot(f[col] / div, f["score"], "o-", color="C3", label=f"Pareto front ({len(f)})")
+    ax.set(xlabel=label, ylabel=f"{proxy} score", title=f"{proxy} score vs {label.split(' (')[0]}")
+    if col != "latency_ms" and len(valid) and valid[col].max() > 3 * valid[col].min():
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_locator(LogLocator(base=10, subs=(2.0, 5.0)))
+        for axis in (ax.xaxis.set_major_formatter, ax.xaxis.set_minor_formatter):
+            axis(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from zeroseg.correlation.metrics import spearman
 from zeroseg.evolution import EvolutionResult, Fitness
 from zeroseg.evolution.checkpoint import load as load_checkpoint
 from zeroseg.evolution.plots import search_curve
@@ -47,6 +48,28 @@ def train_command(args: list[str], genotype: str, out: str = "runs/train_winner"
     return shlex.join(["zeroseg", "train", *args, "--genotype", genotype, "--out", out])
 
 
+SIZE_RHO = 0.8  # Spearman(score, params) above which an unconstrained search is called size-driven
+SIZE_SAMPLE = 60  # valid genotypes whose params are measured for it (meta-device cost, ~0.1 s each)
+
+
+def size_bias_warning(problem: Any, table: pd.DataFrame, proxy: str, seed: int = 0) -> str | None:
+    """A one-line warning when a search with no cost limit or objective ranks by network size
+    (SasWOT-style proxies grow with width and depth: a budget-20 fasterseg search picked 15 M params)."""
+    if any(v is not None for v in problem.constraints.to_dict().values()) or len(problem.objectives) > 1:
+        return None
+    valid = table[table["valid"]] if len(table) else table
+    if len(valid) < 5:
+        return None
+    rows = valid.sample(min(len(valid), SIZE_SAMPLE), random_state=seed)
+    params = rows["params"] if "params" in rows and rows["params"].notna().all() else \
+        [problem.cost_info(problem.space.decode(t))["params"] for t in rows["genotype"]]
+    rho = spearman(rows["score"].to_numpy(float), pd.Series(params).to_numpy(float))
+    if not rho > SIZE_RHO:
+        return None
+    return (f"warning: {proxy} favours size here (Spearman {rho:.2f} of score vs params over {len(rows)} evaluated "
+            "genotypes); without --max-params/--max-flops/--max-latency-ms the search drifts to the largest networks")
+
+
 def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     return json.loads(df.to_json(orient="records"))
 
@@ -76,8 +99,10 @@ def write_outputs(problem: Any, main: EvolutionResult, other: EvolutionResult | 
     if len(problem.objectives) > 1:
         front = ranked_table(problem, sorted(main.pareto, key=lambda p: -p[1].values[0]))
         front.to_csv(out / "pareto.csv", index=False)
-        pareto_plot(table[table["valid"]], front, problem.objectives, out / "pareto.png")
+        pareto_plot(table[table["valid"]], front, problem.objectives, out / "pareto.png", scorer_label)
         report["pareto"] = _frame_records(front)
+    warning = size_bias_warning(problem, table, scorer_label)
+    report["warnings"] = [warning] if warning else []
     if len(top):
         cmd = train_command(command_args, top["genotype"].iloc[0])
         (out / "train_winner.sh").write_text("#!/bin/sh\n" + cmd + "\n")

@@ -90,7 +90,7 @@ class Search:
 def summary(report: dict) -> str:
     """Winner, its costs, the run's counters and the command that trains it."""
     lines = [f"evaluated {report['evaluated']} ({report['valid']} valid), rejected {report['rejected']}, "
-             f"wall {report['wall_time']['total']:.1f}s"]
+             f"wall {report['wall_time']['total']:.1f}s", *report.get("warnings", [])]
     for row in report["topk"][:3]:
         lines.append(f"#{row['rank']} score {row['score']:.4f} params {row['params'] / 1e6:.2f}M "
                      f"flops {row['flops'] / 1e9:.2f}G  {row['genotype']}")
