@@ -139,6 +139,6 @@ def test_eval_matches_independent_confusion_matrix(run_dir, camvid_root, tmp_pat
     assert report["pixel_acc"] == pytest.approx(acc, abs=1e-12)
     sp = report["speed"]
     assert sp["latency_ms_p10"] <= sp["latency_ms_median"] <= sp["latency_ms_p90"] and sp["fps_median"] > 0
-    assert Image.open(tmp_path / "panel_val.png").size == (3 * 480 + 8, 2 * (360 + 4))
+    assert Image.open(tmp_path / "panel_val.png").size == (900, round(100 * (3 * 2 * 360 / 480 + 0.9)))  # 2 rows + legend
     rows = list(csv.reader(open(tmp_path / "eval_val.csv")))
     assert len(rows) == 1 + 11 + 2 and rows[-2][0] == "mIoU"
