@@ -27,9 +27,8 @@ HOST = "tcp://HOST:8786"
 # command prefix → flags appended to make its budget tiny (every one is a documented option)
 TINY: dict[str, str] = {
     "zeroseg correlate": "--samples 10 --repeats 2",
-    "python experiments/table3/run.py": "--limit 2 --samples 2 --repeats 1 --sizes 0 --score micro --resolution 32 "
-                                        "--batch-size 2",
-    "zeroseg discover": "--generations 1 --population 4 --archs 10 --samples 5 --repeats 1 --report-repeats 2 "
+    "python experiments/table3/run.py": "--limit 2 --samples 2 --repeats 1 --sizes 0 --score micro",
+    "zeroseg discover": "--generations 1 --population 4 --archs 6 --samples 4 --repeats 1 --report-repeats 2 "
                         "--bootstrap 20 --workers 1 --hall-of-fame 1",
     "zeroseg spaces sample": "--n 2",
     "zeroseg latency build": "--genotypes 2 --networks 2 --warmup 0 --repeats 1 --mlp-steps 5 --input-size 64x96",
