@@ -16,6 +16,8 @@ import numpy as np
 
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
+from zeroseg.discovery.found import found_block, transfer_for
+from zeroseg.discovery.partners import shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import precompute
@@ -59,7 +61,18 @@ class DiscoverOptions:
     partner_weights: tuple[float, ...] = (1.0,)
     extra_terminals: tuple[str, ...] = ()
     progress: bool | None = None
+    max_terms: int = 4
+    term_pool: int = 30
+    folds: int = 5
+    transfer: bool = False
     stats_extra: dict[str, Any] = field(default_factory=dict)
+
+
+def scores_csv(o: DiscoverOptions, space: str | None = None) -> str | None:
+    """``--baseline-scores``, else our built-ins' shipped scores when they match the statistics setup."""
+    if o.baseline_scores and (space is None or space == o.space):
+        return o.baseline_scores
+    return shipped_scores(space or o.space, o.resolution, o.batch_size, o.data_seed)
 
 
 def _problem(o: DiscoverOptions) -> ProxyDiscovery:
@@ -70,7 +83,7 @@ def _problem(o: DiscoverOptions) -> ProxyDiscovery:
     seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
     return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
                           device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds,
-                          partner=o.partner, scores_csv=o.baseline_scores, partner_weights=o.partner_weights,
+                          partner=o.partner, scores_csv=scores_csv(o), partner_weights=o.partner_weights,
                           extra_terminals=o.extra_terminals)
 
 
@@ -119,7 +132,7 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
 def _partner_vectors(o: DiscoverOptions, problem: ProxyDiscovery, train_used: Pool) -> dict[str, np.ndarray]:
     """The candidate AVT partners on the train archs: every baseline, or ``--partner`` alone (the one
     the search optimised with). Scored once per report, for the main and the random-search winner."""
-    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
+    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
     return vectors if o.partner is None else {o.partner: vectors[o.partner]}
 
 
@@ -135,6 +148,28 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResu
                                               problem.fitness_samples, test.acc, o.samples, o.report_repeats,
                                               o.data_seed, o.n_boot, o.partner_weights)
     return block, combined_test, w_test
+
+
+def _found(o: DiscoverOptions, problem: ProxyDiscovery, checkpoint: Path, train_used: Pool,
+           log: Callable[[str], None], transfer: bool) -> dict[str, Any]:
+    """The multi-term found proxy fitted on train, its references and (``transfer``) its transfer rows."""
+    def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
+        return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
+
+    t0 = time.perf_counter()
+    block = found_block(o.space, checkpoint, train_used,
+                        problem.plan.test, problem.fitness_samples, problem.settings, test_metrics, scores_csv(o),
+                        pool_size=o.term_pool, max_terms=o.max_terms, folds=o.folds, n_boot=o.n_boot,
+                        seed=o.data_seed, device=o.device)
+    if transfer:
+        executor = make_executor(o.workers, o.scheduler)
+        try:
+            block["transfer"] = transfer_for(o.space, block, train_used.acc, problem.settings, test_metrics,
+                                             lambda sp: scores_csv(o, sp), executor, o.data_seed, o.device, log)
+        finally:
+            executor.close()
+    block["seconds"] = time.perf_counter() - t0
+    return {k: v for k, v in block.items() if not k.startswith("_")}
 
 
 def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | None, process: float) -> dict:
@@ -173,7 +208,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.data_seed, o.device,
             o.n_boot)
     rows = rep.proxies_block([t for t, _ in hof], [v for _, v in hof], *args)
-    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, o.baseline_scores)
+    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, scores_csv(o))
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
     train_vectors = _partner_vectors(o, problem, train_used)
@@ -200,6 +235,10 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
                             "combined": None if other.best is None else _combined(
                                 o, problem, other, train_used, train_vectors, test_vectors)[0]}
+    if main.best is not None and o.max_terms > 0:
+        report["found"] = _found(o, problem, out / "checkpoint.json", train_used, log, o.transfer)
+        if other is not None and other.best is not None:
+            report["random"]["found"] = _found(o, problem, out / "checkpoint_random.json", train_used, log, False)
     report["saved"] = _write_proxies(o, main, rows, out)
     (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",

@@ -61,6 +61,13 @@ class Discover:
         p.add_argument("--extra-terminals", nargs="+", default=[], metavar="NAME",
                        help="opt-in DSL primitives the search may draw besides SasWOT's vocabulary "
                             "(e.g. M: a layer's multiply-accumulates)")
+        p.add_argument("--max-terms", type=int, default=4,
+                       help="terms of the found proxy, a weighted AVT sum fitted on train folds (0: none; default 4)")
+        p.add_argument("--term-pool", type=int, default=30,
+                       help="best distinct evolved expressions offered to the found proxy (default 30)")
+        p.add_argument("--folds", type=int, default=5, help="train folds that choose the number of terms (default 5)")
+        p.add_argument("--transfer", action="store_true",
+                       help="also score the found proxy on the other space and on TNB101's class_scene/normal tasks")
         p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
         p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
         p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
@@ -85,6 +92,7 @@ class Discover:
             partner=args.partner, partner_weights=tuple(args.partner_weights),
             extra_terminals=tuple(args.extra_terminals),
             progress=False if args.no_progress else None,
+            max_terms=args.max_terms, term_pool=args.term_pool, folds=args.folds, transfer=args.transfer,
         )
         report = discover(opts, log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
@@ -121,7 +129,31 @@ def summary(report: dict) -> str:
                      f"paired bootstrap 95% CI [{lo:+.3f}, {hi:+.3f}]")
     lines.append(f"best baseline {c['best_baseline']}: test τ {c['best_baseline_test_tau']:.4f} "
                  f"(margin {c['margin_vs_best']:+.4f})")
+    lines += found_summary(report.get("found"))
     dup = report["rejected"].get("duplicate", 0)
     lines.append(f"evaluated {report['evaluated']} ({sum(report['rejected'].values()) - dup} rejected as invalid), "
                  f"{dup} duplicates skipped, wall {report['wall_time']['total']:.1f}s")
     return "\n".join(lines)
+
+
+def found_summary(found: dict | None) -> list[str]:
+    """The multi-term found proxy beside the strongest references (test τ, paired CI of the margin)."""
+    if not found:
+        return []
+    f = found["found"]
+    terms = " + ".join(f"{t['weight']:g}·AVT({t['name']})" for t in f["terms"])
+    lines = [f"found proxy ({f['size']} term{'s' if f['size'] > 1 else ''}, fitted on train folds): {terms}",
+             f"        train τ {f['train']['kendall_mean']:.4f} | test τ {f['test']['kendall_mean']:.4f} "
+             f"(train−test gap {f['train_test_gap']:+.4f})"]
+    m = found.get("margin")
+    if m:
+        p = m["paired_full_pool"]
+        lines.append(f"margin over the strongest self-contained reference {m['over']} ({m['kind']}): "
+                     f"{m['estimate_sampled']:+.4f}; paired on all {p['n']} test archs {p['estimate']:+.4f}, "
+                     f"95% CI [{p['ci95'][0]:+.3f}, {p['ci95'][1]:+.3f}]")
+    o = found.get("strongest_other")
+    if o:
+        lo, hi = o["paired"]["ci95"]
+        lines.append(f"strongest other reference {o['name']} ({o['kind']}): test τ {o['test_tau']:.4f}; "
+                     f"found − it [{lo:+.3f}, {hi:+.3f}]")
+    return lines
