@@ -110,6 +110,7 @@ def _entry(key: str, v: Any) -> MemoEntry:
 def _validated(p: dict[str, Any]) -> EngineState:
     """The state, after checking every field's type and range (a flipped byte must not pass as data)."""
     _check(set(p) - {"format"} <= _STATE_FIELDS, f"unknown fields {sorted(set(p) - _STATE_FIELDS - {'format'})}")
+    _check({"rng_state", "config", "memo"} <= set(p), f"missing {sorted({'rng_state', 'config', 'memo'} - set(p))}")
     memo = p["memo"]
     _check(isinstance(memo, dict), "memo must be an object")
     entries = {str(k): _entry(k, v) for k, v in memo.items()}
