@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import types
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -132,19 +134,68 @@ def parse_options(items: list[str] | None) -> dict[str, Any]:
 
 def build_model(space_name: str, genotype_text: str, num_classes: int,
                 options: dict[str, Any] | None = None) -> nn.Module:
-    """Rebuild a network through the space protocol (decode validates the genotype)."""
+    """Rebuild a network through the space protocol (decode validates the genotype). With ``options``,
+    a network the space cannot build (e.g. ``channels=-3``) is a ValueError naming them."""
     space = make_space(space_name, options)
-    return space.build(space.decode(genotype_text.strip()), num_classes)
+    genotype = space.decode(genotype_text.strip())
+    if not options:
+        return space.build(genotype, num_classes)
+    try:
+        return space.build(genotype, num_classes)
+    except (RuntimeError, ValueError, TypeError, ZeroDivisionError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"space {space_name!r} cannot build a network with options {options}: {first}") from None
 
 
 def make_space(name: str, options: dict[str, Any] | None = None) -> Any:
-    """The registered space with constructor ``options``; a rejected option is a ValueError."""
-    from zeroseg.spaces import create_space
+    """The registered space with constructor ``options``; a rejected option (unknown name, or a value
+    whose type the constructor's annotation does not allow) is a ValueError."""
+    from zeroseg.spaces import create_space, get_space
 
+    hints = _constructor_hints(get_space(name)) if options else {}
+    for key, value in (options or {}).items():
+        if key in hints and not _fits(value, hints[key]):
+            raise ValueError(f"space option {key}={json.dumps(value)[:60]} has the wrong type: {name} expects "
+                             f"{_hint_name(hints[key])}")
     try:
         return create_space(name, **(options or {}))
     except TypeError as exc:
         raise ValueError(f"space {name!r} rejects options {options}: {exc}") from None
+
+
+def _hint_name(hint: Any) -> str:
+    return str(hint) if typing.get_args(hint) else getattr(hint, "__name__", str(hint))
+
+
+def _constructor_hints(cls: Any) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(cls.__init__)
+    except (NameError, TypeError, AttributeError):
+        return {}
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    """Does a JSON value fit a constructor annotation (int, float, str, bool, tuple[...], unions)?"""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            return False
+        inner = [a for a in args if a is not Ellipsis]
+        return not inner or all(_fits(v, inner[0] if Ellipsis in args or len(inner) == 1 else inner[min(i, len(inner) - 1)])
+                                for i, v in enumerate(value))
+    return True
 
 
 def load_model(path: Path, device: str | torch.device = "cpu") -> tuple[nn.Module, dict[str, Any]]:

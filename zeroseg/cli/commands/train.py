@@ -89,7 +89,7 @@ class Train:
         import torch
 
         from zeroseg.data import TrainTransform
-        from zeroseg.train.checkpoint import make_space, parse_options
+        from zeroseg.train.checkpoint import build_model, make_space, parse_options
         from zeroseg.train.trainer import Trainer
 
         if args.threads:
@@ -101,7 +101,7 @@ class Train:
         geno = space.encode(space.decode(genotype_text(args)))
         teacher = load_teacher(args.teacher, args.device, ds.num_classes) if args.teacher else None
         torch.manual_seed(args.seed)  # after loading the teacher: the student's init ignores --teacher
-        model = space.build(space.decode(geno), ds.num_classes)
+        model = build_model(args.space, geno, ds.num_classes, options)
         meta = {"space": args.space, "space_options": options, "genotype": geno,
                 "num_classes": ds.num_classes, "class_names": ds.class_names, "dataset": args.dataset,
                 "input_size": list(size), "data_root": args.data_root, "seed": args.seed,
