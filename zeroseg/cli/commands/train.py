@@ -12,7 +12,8 @@ from zeroseg import provenance
 
 # Flags that do not change what a resumed run computes: output, display, speed, and the budget
 # (extending a run is what --resume is for).
-RESUME_NEUTRAL = provenance.NEUTRAL | {"command", "quiet", "epochs", "iters", "time_budget", "ckpt_every"}
+RESUME_NEUTRAL = provenance.NEUTRAL | {"command", "quiet", "epochs", "iters", "time_budget", "ckpt_every",
+                                       "genotype", "genotype_file"}  # the genotype: compared canonically below
 
 
 def genotype_text(args: argparse.Namespace) -> str:
