@@ -6,7 +6,6 @@ Outputs in ``out``: ``best_<i>.proxy`` (library format, with provenance), ``repo
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -21,7 +20,11 @@ from zeroseg.discovery.partners import shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import precompute
+from zeroseg import provenance
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
+from zeroseg.evolution.checkpoint import check_resume
+from zeroseg.jsonio import write_json
+from zeroseg.options_check import at_least, check as check_options, positive_all, share
 
 
 @dataclass
@@ -94,7 +97,7 @@ def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str
                           seed=o.seed)
     suffix = "" if strategy == o.strategy else f"_{strategy}"
     result = evolve(problem, cfg, executor=executor, checkpoint=out / f"checkpoint{suffix}.json",
-                    resume=o.resume, progress=o.progress)
+                    resume=o.resume, progress=o.progress, provenance=provenance.record(o, RESUME_NEUTRAL))
     result.log.to_csv(out / f"log{suffix}.csv", index=False)
     return result
 
@@ -181,9 +184,23 @@ def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | 
     return {**walls, "total": sum(walls.values()), "this_process": process}
 
 
+# Options that change neither the search nor its checkpoint (the report is recomputed on every run).
+RESUME_NEUTRAL = provenance.NEUTRAL | {"cache", "save_proxy", "compare_random", "report_repeats", "n_boot"}
+RULES = {"generations": at_least(1), "population": at_least(1), "topk": at_least(1), "patience": at_least(1),
+         "samples": at_least(2), "repeats": at_least(1), "archs": at_least(2, optional=True),
+         "max_evaluations": at_least(1, optional=True), "resolution": at_least(8), "batch_size": at_least(1),
+         "workers": at_least(1), "hall_of_fame": at_least(1), "report_repeats": at_least(1), "n_boot": at_least(0),
+         "layer_share": share(), "seed_share": share(), "partner_weights": positive_all()}
+
+
 def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the search described by ``o``; write the outputs; return the report."""
+    check_options(o, RULES)
     out = Path(o.out)
+    if o.resume:  # refuse changed settings before statistics are computed for them
+        for strategy in {o.strategy, "random"} if o.compare_random else {o.strategy}:
+            suffix = "" if strategy == o.strategy else f"_{strategy}"
+            check_resume(out / f"checkpoint{suffix}.json", provenance.record(o, RESUME_NEUTRAL))
     out.mkdir(parents=True, exist_ok=True)
     problem, t0 = _problem(o), time.perf_counter()
     plan = problem.plan
@@ -240,7 +257,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         if other is not None and other.best is not None:
             report["random"]["found"] = _found(o, problem, out / "checkpoint_random.json", train_used, log, False)
     report["saved"] = _write_proxies(o, main, rows, out)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    write_json(out / "report.json", report, default=str)
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",
                  ylabel="Kendall τ (train samples)")
     return report

@@ -98,17 +98,17 @@ def library_files(folder: Path | None = None) -> list[Path]:
 
 
 @lru_cache(maxsize=None)
-def _graph(expression: str):
+def _graph(expression: str, source: str):
     from zeroseg.dsl import parse
 
-    return parse(expression)
+    return parse(expression, source=source)
 
 
 def _make(pf: ProxyFile):
     def dsl_proxy(ctx: ArchContext) -> float:
         from zeroseg.dsl import evaluate
 
-        score = evaluate(_graph(pf.expression), ctx.stats())
+        score = evaluate(_graph(pf.expression, f"proxy {pf.name}"), ctx.stats())
         if score.invalid:
             raise ProxyFailure(score.invalid)
         return float(score.value)

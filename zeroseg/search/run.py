@@ -9,13 +9,16 @@ the genotypes they came from), ``checkpoint.json`` (resume), ``log.csv``, ``eval
 from __future__ import annotations
 
 import inspect
-import json
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from zeroseg import provenance
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
+from zeroseg.evolution.checkpoint import check_resume
+from zeroseg.jsonio import read_json, write_json
+from zeroseg.options_check import at_least, check as check_options
 from zeroseg.scorers import ScoringSetup, get_scorer, resolve_scorer
 from zeroseg.search import report as rep
 from zeroseg.search.problem import SegmenterProblem
@@ -80,7 +83,10 @@ def calibrated_problem(o: SearchOptions, out: Path, log: Callable[[str], None]) 
     path = out / "calibration.json"
     name, requested = requested_scorer(o)
     if o.resume and path.exists():
-        saved = json.loads(path.read_text())
+        saved = read_json(path, "calibration", checksum=True)
+        if not (isinstance(saved, dict) and isinstance(saved.get("options"), dict)
+                and {"setup", "scorer", "requested"} <= set(saved)):
+            raise ValueError(f"calibration {path} is damaged: it lacks setup/scorer/requested/options")
         problem = make_problem(o, saved["options"])
         if [saved["setup"], saved["scorer"], saved["requested"]] != [problem.setup.to_dict(), name, requested]:
             raise ValueError(f"{path} was made for scorer {saved['scorer']} {saved['requested']} on {saved['setup']}; "
@@ -94,7 +100,7 @@ def calibrated_problem(o: SearchOptions, out: Path, log: Callable[[str], None]) 
     cal = problem.scorer.calibrate(log)
     doc = {"setup": problem.setup.to_dict(), "scorer": name, "requested": requested,
            "options": problem.scorer.options(), "calibration": cal}
-    path.write_text(json.dumps(doc, indent=1))
+    write_json(path, doc, indent=1, checksum=True)
     return problem
 
 
@@ -104,19 +110,29 @@ def _evolve(o: SearchOptions, problem: SegmenterProblem, executor: Any, strategy
                           hall_of_fame=o.topk, seed=o.seed)
     suffix = "" if strategy == "evolution" else f"_{strategy}"
     return evolve(problem, cfg, executor=executor, checkpoint=out / f"checkpoint{suffix}.json", resume=o.resume,
-                  progress=o.progress)
+                  progress=o.progress, provenance=provenance.record(o, RESUME_NEUTRAL))
+
+
+# Options that change neither the search nor its checkpoint (where it runs, where it writes).
+RESUME_NEUTRAL = provenance.NEUTRAL | {"supernet_dir", "compare_random"}
+RULES = {"budget": at_least(1), "population": at_least(1), "topk": at_least(1), "patience": at_least(1),
+         "batch_size": at_least(1), "workers": at_least(1), "threads": at_least(1, optional=True),
+         "avt_samples": at_least(2), "max_flops": at_least(0, optional=True), "max_params": at_least(0, optional=True),
+         "max_latency_ms": at_least(0, optional=True), "latency_penalty": at_least(0)}
 
 
 def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the search described by ``o``; write the outputs; return the report."""
-    if o.budget < 1 or o.population < 1 or o.topk < 1:
-        raise ValueError(f"budget, population and topk must be >= 1, got {o.budget}, {o.population}, {o.topk}")
+    check_options(o, RULES)
     out, t0 = Path(o.out), time.perf_counter()
+    if o.resume:  # refuse changed settings before the scorer is calibrated for them
+        for name in ("checkpoint.json", "checkpoint_random.json"):
+            check_resume(out / name, provenance.record(o, RESUME_NEUTRAL))
     out.mkdir(parents=True, exist_ok=True)
-    problem = calibrated_problem(o, out, log)
-    t_cal = time.perf_counter() - t0
-    executor = make_executor(o.workers, o.scheduler)
+    executor = make_executor(o.workers, o.scheduler)  # an unreachable --scheduler fails before calibration
     try:
+        problem = calibrated_problem(o, out, log)
+        t_cal = time.perf_counter() - t0
         log(f"[search] {o.space} / {o.scorer}: budget {o.budget}, population {o.population}, objectives "
             f"{','.join(problem.objectives)}, workers {o.workers if o.scheduler is None else o.scheduler}")
         main = _evolve(o, problem, executor, "evolution", out)
@@ -127,7 +143,7 @@ def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, An
     report = rep.write_outputs(problem, main, other, out, command_args=train_args(o), scorer_label=o.scorer)
     report.update(config={**asdict(o), "input_size": list(o.input_size), "objectives": list(o.objectives)},
                   wall_time={"calibration": t_cal, "search": t_search, "total": time.perf_counter() - t0})
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    write_json(out / "report.json", report, default=str)
     return report
 
 

@@ -5,7 +5,8 @@ Proxy discovery evaluates thousands of candidate proxies on the same architectur
 Safety: an entry is written to a temporary file in the cache folder and renamed into place
 (``os.replace`` is atomic), so concurrent writers of the same key each leave a complete file and a
 reader never sees a partial one. Every read checks length and sha256 (``serial``); a corrupt or
-truncated entry is deleted and reported as a miss, so ``get_or_compute`` recomputes it. Recency is
+truncated entry, or one whose stored key is not the key asked for (an entry moved or copied to
+another name), is deleted and reported as a miss, so ``get_or_compute`` recomputes it. Recency is
 the file's mtime (touched on every hit); ``put`` evicts the least recently used entries while the
 folder holds more than ``max_bytes``.
 """
@@ -18,6 +19,7 @@ import os
 import re
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +32,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".zss"
 _KEY = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,127}")
 _STALE_TMP_S = 3600.0
+KEY_FIELD = "cache_key"  # the key an entry was written under, inside its checksummed payload
 
 
 def cache_key(
@@ -85,8 +88,13 @@ class StatsCache:
         except FileNotFoundError:
             self.misses += 1
             return None
+        except IsADirectoryError:
+            raise ValueError(f"statistics cache entry {path} is a folder, not a file; remove it") from None
         try:
             stats = serial.decode(blob)
+            stored = stats.meta.pop(KEY_FIELD, None)
+            if stored != key:  # an entry moved or copied to another key: another arch's statistics
+                raise serial.CorruptStats(f"entry holds key {stored!r}")
         except serial.CorruptStats:
             self.corrupt += 1
             self.misses += 1
@@ -101,7 +109,7 @@ class StatsCache:
 
     def put(self, key: str, stats: NetStats) -> None:
         """Write atomically (temporary file + rename), then evict down to ``max_bytes``."""
-        path, blob = self.path(key), serial.encode(stats)
+        path, blob = self.path(key), serial.encode(replace(stats, meta={**stats.meta, KEY_FIELD: key}))
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".tmp-", suffix=SUFFIX)
         try:
             with os.fdopen(fd, "wb") as f:

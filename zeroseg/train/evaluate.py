@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from zeroseg.data.base import SegDataset
 from zeroseg.data.transforms import denormalize
 from zeroseg.train.metrics import confusion_matrix, scores
 from zeroseg.train.trainer import split_output, upsample
+from zeroseg.jsonio import write_json
 
 
 @dataclass
@@ -70,7 +70,7 @@ def write_report(result: EvalResult, out: Path, extra: dict[str, Any] | None = N
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     js, cs = out / f"eval_{result.split}.json", out / f"eval_{result.split}.csv"
-    js.write_text(json.dumps({**asdict(result), **(extra or {})}, indent=2))
+    write_json(js, {**asdict(result), **(extra or {})})
     with open(cs, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(("class", "iou"))

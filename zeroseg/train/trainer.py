@@ -159,7 +159,7 @@ class Trainer:
         return float(loss.item()), lr
 
     def start(self, resume: bool) -> None:
-        found = ckpt.latest(self.out)
+        found = ckpt.latest(self.out, intact=resume)
         if resume:
             if found is None:
                 raise FileNotFoundError(f"nothing to resume: no checkpoint in {self.out / ckpt.CKPT_DIR}")

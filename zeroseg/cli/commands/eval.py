@@ -42,6 +42,7 @@ class Eval:
         from zeroseg.train.panels import save_panel
         from zeroseg.train.speed import measure_speed
 
+        check_eval_args(args)
         if args.threads:
             torch.set_num_threads(args.threads)
         path = ckpt.resolve(Path(args.checkpoint))
@@ -70,3 +71,15 @@ class Eval:
         return 0
 
 
+
+
+def check_eval_args(args: argparse.Namespace) -> None:
+    """Sizes and counts the evaluation cannot use fail before it runs (not after, losing its results)."""
+    sizes = [("--fps-size", args.fps_size if args.fps else None), ("--input-size", args.input_size)]
+    for flag, size in sizes:
+        if size is not None and min(size) < 1:
+            raise ValueError(f"{flag} must be two sizes >= 1, got {' '.join(map(str, size))}")
+    for flag, value, low in (("--batch-size", args.batch_size, 1), ("--fps-runs", args.fps_runs, 1),
+                             ("--panel", args.panel, 0)):
+        if value < low:
+            raise ValueError(f"{flag} must be >= {low}, got {value}")

@@ -8,6 +8,12 @@ from pathlib import Path
 
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg import provenance
+
+# Flags that do not change what a resumed run computes: output, display, speed, and the budget
+# (extending a run is what --resume is for).
+RESUME_NEUTRAL = provenance.NEUTRAL | {"command", "quiet", "epochs", "iters", "time_budget", "ckpt_every",
+                                       "genotype", "genotype_file"}  # the genotype: compared canonically below
 
 
 def genotype_text(args: argparse.Namespace) -> str:
@@ -84,7 +90,7 @@ class Train:
         import torch
 
         from zeroseg.data import TrainTransform
-        from zeroseg.train.checkpoint import make_space, parse_options
+        from zeroseg.train.checkpoint import build_model, make_space, parse_options
         from zeroseg.train.trainer import Trainer
 
         if args.threads:
@@ -96,10 +102,12 @@ class Train:
         geno = space.encode(space.decode(genotype_text(args)))
         teacher = load_teacher(args.teacher, args.device, ds.num_classes) if args.teacher else None
         torch.manual_seed(args.seed)  # after loading the teacher: the student's init ignores --teacher
-        model = space.build(space.decode(geno), ds.num_classes)
+        model = build_model(args.space, geno, ds.num_classes, options)
         meta = {"space": args.space, "space_options": options, "genotype": geno,
                 "num_classes": ds.num_classes, "class_names": ds.class_names, "dataset": args.dataset,
-                "input_size": list(size), "data_root": args.data_root, "seed": args.seed}
+                "input_size": list(size), "data_root": args.data_root, "seed": args.seed,
+                "provenance": provenance.record_mapping(
+                    {k: v for k, v in vars(args).items() if k not in RESUME_NEUTRAL and not k.startswith("_")})}
         cfg = train_config(args, len(ds), teacher is not None)
         if args.resume:
             check_same_model(Path(args.out), meta)
@@ -124,6 +132,10 @@ def train_config(args: argparse.Namespace, n_samples: int, has_teacher: bool):
     """TrainConfig from the CLI; ``--epochs`` becomes iterations of full batches."""
     from zeroseg.train.trainer import TrainConfig
 
+    for flag, value, low in (("--epochs", args.epochs, 1), ("--iters", args.iters, 1), ("--batch-size", args.batch_size, 1),
+                             ("--ckpt-every", args.ckpt_every, 1), ("--time-budget", args.time_budget, 1e-9)):
+        if value is not None and not value >= low:
+            raise ValueError(f"{flag} must be {'> 0' if low < 1 else '>= 1'}, got {value}")
     iters = args.iters if args.epochs is None else max(1, args.epochs * (n_samples // args.batch_size))
     return TrainConfig(out=Path(args.out), iters=iters, time_budget=args.time_budget,
                        batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
@@ -136,10 +148,12 @@ def check_same_model(out: Path, meta: dict) -> None:
     """Refuse to resume a run of another space, genotype or class count."""
     from zeroseg.train import checkpoint as ckpt
 
-    found = ckpt.latest(out)
+    found = ckpt.latest(out, intact=True)
     if found is None:
         return
-    old = json.loads(ckpt.sidecar(found).read_text())
+    old = ckpt.read_meta(found)
+    if "provenance" in old:
+        provenance.check(old["provenance"], meta["provenance"], f"--resume: {found}")
     for key in ("space", "space_options", "genotype", "num_classes"):
         if old.get(key, {} if key == "space_options" else None) != meta[key]:
             raise ValueError(f"--resume: {found} was trained with {key}={old.get(key)!r}, not {meta[key]!r}")
