@@ -11,6 +11,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from zeroseg.proxies.library import ProxyFile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,9 +20,9 @@ REPO = Path(__file__).resolve().parents[1]
 # Runs inside the installed copy; prints one JSON line.
 PROBE = """
 import json, sys, zeroseg
-from zeroseg.proxies import list_proxies, score_arch
-r = score_arch("saswot", "64-41414-1_00_210", resolution=64, batch_size=8)
-u = score_arch("user_l1", "64-41414-1_00_210", resolution=64, batch_size=8)
+from zeroseg.proxies import list_proxies, score_many
+res = score_many(["saswot", "user_l1"], "64-41414-1_00_210", resolution=64, batch_size=8)
+r, u = res["saswot"], res["user_l1"]
 print(json.dumps({"file": zeroseg.__file__, "dsl": list_proxies(kind="dsl"), "saswot": r.value,
                   "saswot_invalid": r.invalid, "user": u.value}))
 """
@@ -63,12 +65,26 @@ def test_wheel_ships_the_library_and_data_and_scores_from_a_plain_install(tmp_pa
     assert got["user"] is not None
 
 
-def test_a_missing_proxy_path_folder_is_one_clear_line(tmp_path):
+def test_a_missing_proxy_path_folder_is_one_clear_line(tmp_path, monkeypatch, capsys):
     from zeroseg.cli.main import main
+    from zeroseg.proxies.library import library_dirs
 
-    env = {**os.environ, "ZEROSEG_PROXY_PATH": str(tmp_path / "nope")}
-    run = subprocess.run([sys.executable, "-m", "zeroseg", "proxies", "list"], env=env, capture_output=True,
-                         text=True, cwd=tmp_path)
-    assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert f"ZEROSEG_PROXY_PATH: no such folder {tmp_path / 'nope'}" in run.stderr
-    assert main is not None
+    missing = tmp_path / "nope"
+    assert main(["proxies", "--proxy-path", str(missing), "list"]) == 2
+    assert capsys.readouterr().err.strip() == f"zeroseg proxies: error: --proxy-path: no such folder {missing}"
+    monkeypatch.setenv("ZEROSEG_PROXY_PATH", os.pathsep.join([str(tmp_path), str(missing)]))
+    with pytest.raises(ValueError, match=f"ZEROSEG_PROXY_PATH: no such folder {missing}$"):
+        library_dirs()
+
+
+def test_proxy_path_flag_adds_a_folder_to_the_library(tmp_path, monkeypatch, capsys):
+    from zeroseg.cli.main import main
+    from zeroseg.proxies import PROXIES
+
+    PROXIES.list()  # registered as they stand, then restored after the test: no proxy leaks to others
+    monkeypatch.setattr(PROXIES, "_entries", dict(PROXIES._entries))
+    monkeypatch.delenv("ZEROSEG_PROXY_PATH", raising=False)
+    (tmp_path / "flag_l1.proxy").write_text(ProxyFile("flag_l1", "a test", +1, "sum_layers(l1_norm(G))").format())
+    assert main(["proxies", "--proxy-path", str(tmp_path), "show", "flag_l1"]) == 0
+    assert '"expression": "sum_layers(l1_norm(G))"' in capsys.readouterr().out
+    assert os.environ["ZEROSEG_PROXY_PATH"] == str(tmp_path)  # worker processes inherit it

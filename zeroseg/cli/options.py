@@ -54,7 +54,7 @@ class SizeAction(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         try:
-            setattr(namespace, self.dest, parse_size(values, option_string or self.dest, self.minimum))
+            setattr(namespace, self.dest, parse_size(values, "", self.minimum))
         except ValueError as exc:
             raise argparse.ArgumentError(self, str(exc)) from None
 
@@ -66,9 +66,9 @@ def parse_size(values: list[str] | str, flag: str = "--input-size", minimum: int
     try:
         h, w = (int(t) for t in tokens)
     except ValueError:
-        raise ValueError(f"{flag} takes H W or HxW (e.g. 360 480), got {text!r}") from None
+        raise ValueError(f"{flag} takes H W or HxW (e.g. 360 480), got {text!r}".lstrip()) from None
     if h < minimum or w < minimum:
-        raise ValueError(f"{flag} must be at least {minimum}x{minimum}, got {h}x{w}")
+        raise ValueError(f"{flag} must be at least {minimum}x{minimum}, got {h}x{w}".lstrip())
     return h, w
 
 
@@ -101,10 +101,17 @@ def _default(f: dataclasses.Field) -> Any:
     return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
-def cli_fields(cls: type) -> list[tuple[dataclasses.Field, dict[str, Any]]]:
-    """The fields of ``cls`` that are CLI flags, with their metadata; a field without ``opt`` is an error."""
+def cli_fields(cls: type, only: dict[str, dict[str, Any]] | None = None
+               ) -> list[tuple[dataclasses.Field, dict[str, Any]]]:
+    """The fields of ``cls`` that are CLI flags, with their metadata. ``only`` picks fields of a dataclass
+    without ``opt`` metadata and gives theirs (e.g. ``TrainConfig``: its defaults, the CLI's help);
+    otherwise a field without ``opt`` is an error."""
     out = []
     for f in dataclasses.fields(cls):
+        if only is not None:
+            if f.name in only:
+                out.append((f, {"help": "", **f.metadata.get("cli", {}), **only[f.name]}))
+            continue
         if "cli" not in f.metadata:
             raise TypeError(f"{cls.__name__}.{f.name} has no opt(...) metadata (help, flag); declare it there")
         if f.metadata["cli"].get("cli", True):
@@ -119,12 +126,10 @@ def flag_of(f: dataclasses.Field, meta: dict[str, Any]) -> str:
     return f"--no-{name}" if _default(f) is True else f"--{name}"
 
 
-def add_options(p: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = ()) -> None:
+def add_options(p: argparse.ArgumentParser, cls: type, only: dict[str, dict[str, Any]] | None = None) -> None:
     """One argparse flag per ``opt`` field of ``cls`` (dest = field name, default = the field's)."""
     hints = typing.get_type_hints(cls)
-    for f, meta in cli_fields(cls):
-        if f.name in skip:
-            continue
+    for f, meta in cli_fields(cls, only):
         default, (tp, nargs, _) = _default(f), _shape(hints[f.name])
         text = meta["help"]
         if not (default is None or default is False or default in ((), [], {})) and "default" not in text \
@@ -148,10 +153,11 @@ def add_options(p: argparse.ArgumentParser, cls: type, skip: tuple[str, ...] = (
         p.add_argument(flag_of(f, meta), **kw)
 
 
-def from_args(cls: type, args: argparse.Namespace, **override: Any) -> Any:
+def from_args(cls: type, args: argparse.Namespace, only: dict[str, dict[str, Any]] | None = None,
+              **override: Any) -> Any:
     """The ``cls`` instance the parsed flags describe (lists back to tuples, ``from_cli`` applied)."""
     values = {}
-    for f, meta in cli_fields(cls):
+    for f, meta in cli_fields(cls, only):
         if not hasattr(args, f.name):
             continue
         v = getattr(args, f.name)

@@ -27,7 +27,8 @@ def objectives_arg(text: str) -> tuple[str, ...]:
     """``--objectives score,latency`` → ``("score", "latency")``; the first one is the scorer's."""
     names = tuple(t.strip() for t in text.split(",") if t.strip())
     if not names or names[0] != "score" or any(n not in OBJECTIVES for n in names):
-        raise argparse.ArgumentTypeError(f"objectives must start with 'score' and use {sorted(OBJECTIVES)}, got {text!r}")
+        raise argparse.ArgumentTypeError(f"objectives must start with 'score' and use {sorted(OBJECTIVES)}, "
+                                         f"got {text!r}")
     return names
 
 
