@@ -7,7 +7,7 @@ stays fast)::
     zeroseg.list_proxies(kind="dsl")                                # the proxy library
     zeroseg.score_arch("saswot", "64-41414-1_00_210", resolution=64)  # a TNB101 arch
     net = zeroseg.create_model("gas", num_classes=11)                 # a segmenter (timm shape)
-    zeroseg.search(space="gas", scorer="saswot", budget=20, out="runs/gas")  # same options as the CLI
+    zeroseg.run_search(space="gas", scorer="saswot", budget=20, out="runs/gas")  # the CLI's options
 """
 
 from __future__ import annotations
@@ -44,9 +44,9 @@ _EXPORTS = {
     "ScoringSetup": "zeroseg.scorers:ScoringSetup",
     # discovery and search, with the CLI's options
     "DiscoverOptions": "zeroseg.discovery.run:DiscoverOptions",
-    "discover": "zeroseg.api:discover",
+    "run_discovery": "zeroseg.api:run_discovery",
     "SearchOptions": "zeroseg.search.run:SearchOptions",
-    "search": "zeroseg.api:search",
+    "run_search": "zeroseg.api:run_search",  # not "search": that is the zeroseg.search package
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -1,6 +1,7 @@
 """The few functions of the public API that are more than a re-export (``zeroseg/__init__.py`` maps the
-rest lazily): timm-shaped ``create_model``, keyword-friendly ``discover`` / ``search`` that take the
-CLI's options dataclasses, and ``add_proxy_path`` for user folders of ``.proxy`` files.
+rest lazily): timm-shaped ``create_model``, keyword-friendly ``run_discovery`` / ``run_search`` that take
+the CLI's options dataclasses, and ``add_proxy_path`` for user folders of ``.proxy`` files. (Not
+``zeroseg.search``: that name is the ``zeroseg.search`` package.)
 """
 
 from __future__ import annotations
@@ -46,15 +47,15 @@ def create_model(space: str, genotype: str | None = None, num_classes: int = NUM
     return build_model(space, genotype, num_classes, space_options)
 
 
-def discover(options: discovery_run.DiscoverOptions | None = None, log: Callable[[str], None] = print,
-             **changes: Any) -> dict[str, Any]:
-    """``zeroseg discover`` from Python: ``discover(space="macro", generations=5)`` or
-    ``discover(DiscoverOptions(...))``; the keywords are the CLI's flags (field names)."""
+def run_discovery(options: discovery_run.DiscoverOptions | None = None, log: Callable[[str], None] = print,
+                  **changes: Any) -> dict[str, Any]:
+    """``zeroseg discover`` from Python: ``run_discovery(space="macro", generations=5)`` or
+    ``run_discovery(DiscoverOptions(...))``; the keywords are the CLI's flags (field names)."""
     return discovery_run.discover(replace(options or discovery_run.DiscoverOptions(), **changes), log=log)
 
 
-def search(options: search_run.SearchOptions | None = None, log: Callable[[str], None] = print,
-           **changes: Any) -> dict[str, Any]:
-    """``zeroseg search`` from Python: ``search(space="gas", scorer="saswot", budget=20, out="runs/s")``
-    or ``search(SearchOptions(...))``; scorer options go in ``scorer_options={"avt_samples": 10}``."""
+def run_search(options: search_run.SearchOptions | None = None, log: Callable[[str], None] = print,
+               **changes: Any) -> dict[str, Any]:
+    """``zeroseg search`` from Python: ``run_search(space="gas", budget=20, out="runs/s")`` or
+    ``run_search(SearchOptions(...))``; scorer options go in ``scorer_options={"avt_samples": 10}``."""
     return search_run.search(replace(options or search_run.SearchOptions(), **changes), log=log)
