@@ -75,8 +75,8 @@ def parse_size(values: list[str] | str, flag: str = "--input-size", minimum: int
 def add_size_arg(p: argparse.ArgumentParser, default: tuple[int, int] | None, help: str,  # noqa: A002
                  minimum: int = 1, flag: str = "--input-size") -> None:
     action = SizeAction if minimum == 1 else type("SizeAction", (SizeAction,), {"minimum": minimum})
-    shown = "" if default is None else f" (default {default[0]} {default[1]})"
-    p.add_argument(flag, action=action, default=default, help=help + shown)
+    shown = "" if default is None else f"; default {default[0]} {default[1]}"
+    p.add_argument(flag, action=action, default=default, help=f"{help} (H W or HxW{shown})")
 
 
 def _shape(tp: Any) -> tuple[Any, Any, bool]:
@@ -132,7 +132,7 @@ def add_options(p: argparse.ArgumentParser, cls: type, only: dict[str, dict[str,
     for f, meta in cli_fields(cls, only):
         default, (tp, nargs, _) = _default(f), _shape(hints[f.name])
         text = meta["help"]
-        if not (default is None or default is False or default in ((), [], {})) and "default" not in text \
+        if not (default is None or isinstance(default, bool) or default in ((), [], {})) and "default" not in text \
                 and not meta.get("required"):
             text += f" (default {_shown(default)})"
         kw: dict[str, Any] = {"dest": f.name, "default": default, "help": text}
@@ -145,6 +145,8 @@ def add_options(p: argparse.ArgumentParser, cls: type, only: dict[str, dict[str,
         else:
             nargs = meta.get("nargs", nargs)
             kw.update({k: meta[k] for k in ("action", "choices", "metavar") if k in meta})
+            if "flag" in meta and "metavar" not in meta:  # --budget, not MAX_EVALUATIONS
+                kw["metavar"] = meta["flag"].lstrip("-").replace("-", "_").upper()
             kw.update(type=meta.get("type", tp), **({"nargs": nargs} if nargs is not None else {}))
             if kw.get("action") == "append":
                 kw["default"] = None  # argparse appends to a copy of the default; from_cli maps None

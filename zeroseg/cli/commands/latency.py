@@ -22,7 +22,7 @@ class LatencyCommand:
         add_device_arg(b)
         b.add_argument("--out", required=True, type=Path, help="measurement JSON to write (MLP next to it, .mlp.pt)")
         b.add_argument("--resume", action="store_true", help="continue an interrupted build of --out")
-        add_size_arg(b, (360, 480), "network input size, H W or HxW", minimum=64)
+        add_size_arg(b, (360, 480), "network input size", minimum=64)
         b.add_argument("--genotypes", type=int, default=200, help="genotypes sampled for blocks (default 200)")
         b.add_argument("--networks", type=int, default=10, help="whole networks measured (default 10)")
         b.add_argument("--repeats", type=int, default=5, help="timed runs per measurement, median kept (default 5)")
@@ -44,7 +44,7 @@ class LatencyCommand:
         p.add_argument("--space", required=True, help="registered space name")
         p.add_argument("--genotype", required=True, help="genotype text (the space's encoding)")
         p.add_argument("--model", required=True, type=Path, help="measurement JSON written by `latency build`")
-        add_size_arg(p, None, "H W or HxW (default: the size it was built at)", minimum=64)
+        add_size_arg(p, None, "input size (default: the size it was built at)", minimum=64)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
