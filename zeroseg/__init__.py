@@ -19,7 +19,9 @@ __version__ = "0.1.0"
 
 # public name -> "module:attribute"
 _EXPORTS = {
-    # proxies: list / create / score (helper core adds score_network(...) — any nn.Module on a batch — here)
+    # proxies: list / create / score
+    # MERGE: helper core's score_network(...) (any nn.Module on a batch, NASLib's find_measures shape) goes here:
+    # "score_network": "zeroseg.proxies:score_network",
     "PROXIES": "zeroseg.proxies:PROXIES",
     "list_proxies": "zeroseg.proxies:list_proxies",
     "create_proxy": "zeroseg.proxies:create_proxy",
