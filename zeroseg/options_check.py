@@ -47,6 +47,8 @@ def check(options: Any, rules: dict[str, Rule]) -> None:
     """``ValueError`` for the first field that breaks its rule, naming its flag and value."""
     flags = flag_names(options)
     for name, (ok, what) in rules.items():
+        if not hasattr(options, name):  # a rule for an option this command does not have
+            continue
         value = getattr(options, name)
         if not ok(value):
             shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:59] + "…"

@@ -7,12 +7,13 @@ Outputs in ``out``: ``best_<i>.proxy`` (library format, with provenance), ``repo
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from zeroseg.cli.options import device_opt, opt, seed_opt
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.found import found_block, transfer_for
@@ -29,46 +30,56 @@ from zeroseg.options_check import at_least, check as check_options, positive_all
 
 @dataclass
 class DiscoverOptions:
-    """Everything ``zeroseg discover`` takes (JSON-able; stored in the report)."""
+    """Everything ``zeroseg discover`` takes (JSON-able; stored in the report). Each field's ``opt`` is
+    its CLI flag (``zeroseg.cli.options``): a new option is one line here."""
 
-    space: str = "micro"
-    out: str = "runs/discover"
-    generations: int = 20
-    population: int = 20
-    topk: int = 5
-    patience: int = 5
-    samples: int = 30
-    repeats: int = 5
-    archs: int | None = 50
-    strategy: str = "evolution"
-    compare_random: bool = False
-    max_evaluations: int | None = None
-    seed: int = 0
-    data_seed: int = 0
-    layer_share: float = 0.5
-    seed_share: float = 0.05
-    seed_library: bool = True
-    resolution: int = 64
-    batch_size: int = 8
-    cache: str = ".cache/zeroseg/stats"
-    workers: int = 2
-    scheduler: str | None = None
-    device: str | None = None
-    resume: bool = False
-    hall_of_fame: int = 5
-    report_repeats: int = 20
-    n_boot: int = 1000
-    save_proxy: str | None = None
-    baseline_scores: str | None = None
-    partner: str | None = None
-    partner_weights: tuple[float, ...] = (1.0,)
-    extra_terminals: tuple[str, ...] = ()
-    progress: bool | None = None
-    max_terms: int = 4
-    term_pool: int = 30
-    folds: int = 5
-    transfer: bool = False
-    stats_extra: dict[str, Any] = field(default_factory=dict)
+    space: str = opt("micro", "TNB101 space", choices=("micro", "macro"))
+    out: str = opt("runs/discover", "output folder")
+    generations: int = opt(20, "generations")
+    population: int = opt(20, "new candidates per generation")
+    topk: int = opt(5, "elites kept per generation")
+    patience: int = opt(5, "generations without gain before a restart")
+    samples: int = opt(30, "archs per train sample")
+    repeats: int = opt(5, "train samples averaged in the fitness")
+    archs: int | None = opt(50, "use at most N random archs of each split, train and test (0: all)",
+                            from_cli=lambda n: n or None)
+    strategy: str = opt("evolution", "search strategy", choices=("evolution", "random"))
+    compare_random: bool = opt(False, "also run random search with the same evaluation budget (curve + report)")
+    max_evaluations: int | None = opt(None, "cap on candidate evaluations (default none)", flag="--budget")
+    seed: int = seed_opt("random seed of the search (--data-seed fixes the data)")
+    data_seed: int = opt(0, "seed of the arch subset, train samples and statistics; --seed drives the search only")
+    layer_share: float = opt(0.5, "share of random candidates that aggregate a layer-level tree")
+    seed_share: float = opt(0.05, "share of random candidates drawn from the library's baselines")
+    seed_library: bool = opt(True, "do not seed the search with library proxies")
+    resolution: int = opt(64, "input size of the statistics")
+    batch_size: int = opt(8, "images in the statistics batch")
+    cache: str = opt(".cache/zeroseg/stats", "statistics cache folder")
+    workers: int = opt(2, "local worker processes (joblib)")
+    scheduler: str | None = opt(None, "Dask scheduler address tcp://host:port")
+    device: str | None = device_opt()
+    resume: bool = opt(False, "continue from OUT/checkpoint.json")
+    hall_of_fame: int = opt(5, "proxies reported")
+    report_repeats: int = opt(20, "test samples in the report")
+    n_boot: int = opt(1000, "bootstrap resamples for the CI", flag="--bootstrap")
+    save_proxy: str | None = opt(None, "also write the winner to the proxy library as NAME.proxy", metavar="NAME")
+    baseline_scores: str | None = opt(
+        None, "our built-in proxies' scores of this space's archs (net_code + one column per proxy, e.g. "
+        "experiments/table3/results/fidelity_scores_micro.csv): they join the baselines and the AVT partners as "
+        "ours:<name>", metavar="CSV")
+    partner: str | None = opt(None, "optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate "
+                              "alone; NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)",
+                              metavar="NAME")
+    partner_weights: tuple[float, ...] = opt(
+        (1.0,), "weights w of w·AVT(winner) + AVT(partner) tried by the report's combination (chosen on train) "
+        "and, with --partner, by the fitness (the best w counts); default 1: SasWOT's equal weights", metavar="W")
+    extra_terminals: tuple[str, ...] = opt((), "opt-in DSL primitives the search may draw besides SasWOT's "
+                                           "vocabulary (e.g. M: a layer's multiply-accumulates)", metavar="NAME")
+    progress: bool | None = opt(None, "no progress bar", flag="--no-progress", const=False)
+    max_terms: int = opt(4, "terms of the found proxy, a weighted AVT sum fitted on train folds (0: none)")
+    term_pool: int = opt(30, "best distinct evolved expressions offered to the found proxy")
+    folds: int = opt(5, "train folds that choose the number of terms")
+    transfer: bool = opt(False, "also score the found proxy on the other space and on TNB101's class_scene/normal tasks")
+    stats_extra: dict[str, Any] = opt(help="extra zeroseg.stats settings (Python only)", factory=dict, cli=False)
 
 
 def scores_csv(o: DiscoverOptions, space: str | None = None) -> str | None:

@@ -8,6 +8,7 @@ the genotypes they came from), ``checkpoint.json`` (resume), ``log.csv``, ``eval
 
 from __future__ import annotations
 
+import argparse
 import inspect
 import time
 from dataclasses import asdict, dataclass
@@ -15,50 +16,61 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zeroseg import provenance
+from zeroseg.cli.options import SizeAction, device_opt, key_value, opt, seed_opt
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
 from zeroseg.evolution.checkpoint import check_resume
 from zeroseg.jsonio import read_json, write_json
 from zeroseg.options_check import at_least, check as check_options
-from zeroseg.scorers import ScoringSetup, get_scorer, resolve_scorer
+from zeroseg.scorers import SCORERS, ScoringSetup, resolve_scorer
 from zeroseg.search import report as rep
-from zeroseg.search.problem import SegmenterProblem
+from zeroseg.search.problem import OBJECTIVES, SegmenterProblem
+
+
+def objectives_arg(text: str) -> tuple[str, ...]:
+    """``--objectives score,latency`` → ``("score", "latency")``; the first one is the scorer's."""
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    if not names or names[0] != "score" or any(n not in OBJECTIVES for n in names):
+        raise argparse.ArgumentTypeError(f"objectives must start with 'score' and use {sorted(OBJECTIVES)}, "
+                                         f"got {text!r}")
+    return names
 
 
 @dataclass
 class SearchOptions:
-    """Everything ``zeroseg search`` takes (JSON-able; stored in the report)."""
+    """Everything ``zeroseg search`` takes (JSON-able; stored in the report). Each field's ``opt`` is its
+    CLI flag (``zeroseg.cli.options``); a scorer's own options go in ``scorer_options`` (its flags)."""
 
-    space: str = "fasterseg"
-    scorer: str = "saswot"
-    dataset: str = "camvid"
-    data_root: str | None = None
-    input_size: tuple[int, int] = (192, 256)
-    batch_size: int = 4
-    budget: int = 300
-    population: int = 20
-    topk: int = 5
-    patience: int = 5
-    seed: int = 0
-    out: str = "runs/search"
-    avt_samples: int = 30
-    supernet_steps: int = 300
-    finetune_steps: int = 20
-    supernet_val_images: int = 24
-    supernet_dir: str = ".cache/zeroseg/supernet"
-    max_flops: float | None = None
-    max_params: float | None = None
-    max_latency_ms: float | None = None
-    latency_model: str | None = None
-    measure_latency: bool = False
-    objectives: tuple[str, ...] = ("score",)
-    latency_penalty: float = 0.0
-    compare_random: bool = False
-    workers: int = 1
-    scheduler: str | None = None
-    threads: int | None = 1
-    resume: bool = False
-    device: str = "cpu"
-    progress: bool | None = None
+    space: str = opt("fasterseg", "search space (see `zeroseg spaces list`)", required=True)
+    scorer: str = opt("saswot", "a scorer (`proxy`, `supernet`) or a proxy name / .proxy file scored by `proxy`")
+    scorer_options: dict[str, Any] = opt(help="scorer option (JSON value), e.g. avt_samples=10; repeatable",
+                                         factory=dict, flag="--scorer-opt", metavar="KEY=VALUE", action="append",
+                                         type=key_value, from_cli=lambda kv: dict(kv or ()))
+    dataset: str = opt("camvid", "dataset of the scoring batch")
+    data_root: str | None = opt(None, "dataset folder (default: $ZEROSEG_CAMVID)")
+    input_size: tuple[int, int] = opt((192, 256), "input size of scoring, costs and latency", action=SizeAction)
+    batch_size: int = opt(4, "train images in the scoring batch")
+    budget: int = opt(300, "candidates evaluated")
+    population: int = opt(20, "new candidates per generation")
+    topk: int = opt(5, "elites per generation and genotypes reported")
+    patience: int = opt(5, "generations without gain before a restart")
+    seed: int = seed_opt()
+    out: str = opt("runs/search", "output folder", required=True)
+    max_flops: float | None = opt(None, "hard limit on FLOPs (2×MACs) at batch 1")
+    max_params: float | None = opt(None, "hard limit on parameters")
+    max_latency_ms: float | None = opt(None, "hard limit on batch-1 latency (ms)")
+    latency_model: str | None = opt(None, "latency file of `zeroseg latency build` (MLP predictor)")
+    measure_latency: bool = opt(False, "measure each candidate's latency instead")
+    objectives: tuple[str, ...] = opt(("score",), "'score' or e.g. 'score,latency' / 'score,flops' (NSGA-II, "
+                                      "Pareto front)", type=objectives_arg, nargs=None)
+    latency_penalty: float = opt(0.0, "single objective score − BETA·log(latency_ms) (GAS); 0 = off",
+                                 metavar="BETA")
+    compare_random: bool = opt(False, "also run random search on the same budget")
+    workers: int = opt(1, "local worker processes (joblib)")
+    scheduler: str | None = opt(None, "Dask scheduler address tcp://host:port")
+    threads: int | None = opt(1, "torch threads per worker")
+    resume: bool = opt(False, "continue from OUT/checkpoint.json")
+    device: str = device_opt()
+    progress: bool | None = opt(None, "no progress bar", flag="--no-progress", const=False)
 
 
 def make_problem(o: SearchOptions, scorer_options: dict[str, Any] | None = None) -> SegmenterProblem:
@@ -72,10 +84,16 @@ def make_problem(o: SearchOptions, scorer_options: dict[str, Any] | None = None)
 
 def requested_scorer(o: SearchOptions) -> tuple[str, dict[str, Any]]:
     """The scorer ``--scorer`` names and the options the user asked for (before calibration): the
-    fields of ``o`` its constructor takes by name (``avt_samples``, ``supernet_steps`` …)."""
+    defaults of the options its contract declares as flags, overridden by ``o.scorer_options``."""
     name, options = resolve_scorer(o.scorer)
-    takes = inspect.signature(get_scorer(name)).parameters
-    return name, {**options, **{k: v for k, v in asdict(o).items() if k in takes}}
+    entry = SCORERS.entry(name)
+    takes = inspect.signature(entry.obj).parameters
+    unknown = sorted(set(o.scorer_options) - set(takes) - {"setup"})
+    if unknown:
+        raise ValueError(f"scorer {name!r} takes no option {unknown[0]!r} (from --scorer-opt or its flag); it takes "
+                         f"{', '.join(k for k in takes if k != 'setup')}")
+    declared = {k: takes[k].default for k in entry.contract.get("flags", {})}
+    return name, {**options, **declared, **o.scorer_options}
 
 
 def calibrated_problem(o: SearchOptions, out: Path, log: Callable[[str], None]) -> SegmenterProblem:
@@ -117,7 +135,7 @@ def _evolve(o: SearchOptions, problem: SegmenterProblem, executor: Any, strategy
 RESUME_NEUTRAL = provenance.NEUTRAL | {"supernet_dir", "compare_random"}
 RULES = {"budget": at_least(1), "population": at_least(1), "topk": at_least(1), "patience": at_least(1),
          "batch_size": at_least(1), "workers": at_least(1), "threads": at_least(1, optional=True),
-         "avt_samples": at_least(2), "max_flops": at_least(0, optional=True), "max_params": at_least(0, optional=True),
+         "max_flops": at_least(0, optional=True), "max_params": at_least(0, optional=True),
          "max_latency_ms": at_least(0, optional=True), "latency_penalty": at_least(0)}
 
 

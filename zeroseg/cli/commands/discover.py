@@ -10,91 +10,23 @@ from __future__ import annotations
 import argparse
 import sys
 
-from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.cli import command
+from zeroseg.cli.options import add_options, from_args
 
 
 @command("discover", help="discover a zero-cost proxy by evolution (fitness: Kendall-τ on the train split)")
 class Discover:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--space", choices=("micro", "macro"), default="micro")
-        p.add_argument("--out", default="runs/discover", help="output folder (default runs/discover)")
-        p.add_argument("--generations", type=int, default=20, help="generations (default 20)")
-        p.add_argument("--population", type=int, default=20, help="new candidates per generation (default 20)")
-        p.add_argument("--topk", type=int, default=5, help="elites kept per generation (default 5)")
-        p.add_argument("--patience", type=int, default=5, help="generations without gain before a restart")
-        p.add_argument("--budget", type=int, default=None, help="cap on candidate evaluations (default none)")
-        p.add_argument("--samples", type=int, default=30, help="archs per train sample (default 30)")
-        p.add_argument("--repeats", type=int, default=5, help="train samples averaged in the fitness (default 5)")
-        p.add_argument("--archs", type=int, default=50,
-                       help="use at most N random archs of each split, train and test (0: all; default 50)")
-        p.add_argument("--strategy", choices=("evolution", "random"), default="evolution")
-        p.add_argument("--compare-random", action="store_true",
-                       help="also run random search with the same evaluation budget (curve + report)")
-        p.add_argument("--layer-share", type=float, default=0.5,
-                       help="share of random candidates that aggregate a layer-level tree (default 0.5)")
-        p.add_argument("--seed-share", type=float, default=0.05,
-                       help="share of random candidates drawn from the library's baselines (default 0.05)")
-        p.add_argument("--no-seed-library", action="store_true", help="do not seed the search with library proxies")
-        p.add_argument("--data-seed", type=int, default=0,
-                       help="seed of the arch subset, train samples and statistics (default 0); "
-                            "--seed drives the search only")
-        p.add_argument("--workers", type=int, default=2, help="local worker processes (joblib; default 2)")
-        p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
-        p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
-        p.add_argument("--batch-size", type=int, default=8, help="images in the statistics batch (default 8)")
-        p.add_argument("--cache", default=".cache/zeroseg/stats", help="statistics cache folder")
-        p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.json")
-        p.add_argument("--save-proxy", default=None, metavar="NAME",
-                       help="also write the winner to the proxy library as NAME.proxy")
-        p.add_argument("--baseline-scores", default=None, metavar="CSV",
-                       help="our built-in proxies' scores of this space's archs (net_code + one column per proxy, "
-                            "e.g. experiments/table3/results/fidelity_scores_micro.csv): they join the baselines "
-                            "and the AVT partners as ours:<name>")
-        p.add_argument("--partner", default=None, metavar="NAME",
-                       help="optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate alone; "
-                            "NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)")
-        p.add_argument("--partner-weights", type=float, nargs="+", default=[1.0], metavar="W",
-                       help="weights w of w·AVT(winner) + AVT(partner) tried by the report's combination (chosen "
-                            "on train) and, with --partner, by the fitness (the best w counts); default 1: SasWOT's "
-                            "equal weights")
-        p.add_argument("--extra-terminals", nargs="+", default=[], metavar="NAME",
-                       help="opt-in DSL primitives the search may draw besides SasWOT's vocabulary "
-                            "(e.g. M: a layer's multiply-accumulates)")
-        p.add_argument("--max-terms", type=int, default=4,
-                       help="terms of the found proxy, a weighted AVT sum fitted on train folds (0: none; default 4)")
-        p.add_argument("--term-pool", type=int, default=30,
-                       help="best distinct evolved expressions offered to the found proxy (default 30)")
-        p.add_argument("--folds", type=int, default=5, help="train folds that choose the number of terms (default 5)")
-        p.add_argument("--transfer", action="store_true",
-                       help="also score the found proxy on the other space and on TNB101's class_scene/normal tasks")
-        p.add_argument("--hall-of-fame", type=int, default=5, help="proxies reported (default 5)")
-        p.add_argument("--report-repeats", type=int, default=20, help="test samples in the report (default 20)")
-        p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for the CI (default 1000)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
-        add_seed_arg(p)
-        add_device_arg(p)
+        from zeroseg.discovery.run import DiscoverOptions  # heavy (torch, dask): only when this command runs
+
+        add_options(p, DiscoverOptions)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         from zeroseg.discovery.run import DiscoverOptions, discover
 
-        opts = DiscoverOptions(
-            space=args.space, out=args.out, generations=args.generations, population=args.population,
-            topk=args.topk, patience=args.patience, samples=args.samples, repeats=args.repeats,
-            archs=args.archs or None, strategy=args.strategy, compare_random=args.compare_random,
-            max_evaluations=args.budget, seed=args.seed, data_seed=args.data_seed,
-            layer_share=args.layer_share, seed_share=args.seed_share, seed_library=not args.no_seed_library,
-            resolution=args.resolution, batch_size=args.batch_size,
-            cache=args.cache, workers=args.workers, scheduler=args.scheduler, device=args.device,
-            resume=args.resume, hall_of_fame=args.hall_of_fame, report_repeats=args.report_repeats,
-            n_boot=args.bootstrap, save_proxy=args.save_proxy, baseline_scores=args.baseline_scores,
-            partner=args.partner, partner_weights=tuple(args.partner_weights),
-            extra_terminals=tuple(args.extra_terminals),
-            progress=False if args.no_progress else None,
-            max_terms=args.max_terms, term_pool=args.term_pool, folds=args.folds, transfer=args.transfer,
-        )
-        report = discover(opts, log=lambda m: print(m, file=sys.stderr))
+        report = discover(from_args(DiscoverOptions, args), log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
         return 0
 

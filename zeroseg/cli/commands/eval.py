@@ -7,9 +7,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-
-from zeroseg.cli import add_device_arg, command
+from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.cli.commands.train import add_data_args, make_dataset
+from zeroseg.cli.options import add_size_arg
 
 
 @command("eval", help="evaluate a trained checkpoint: mIoU, pixel accuracy, FPS, PNG panel")
@@ -18,18 +18,17 @@ class Eval:
     def add_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--checkpoint", required=True, help="checkpoint file or training --out folder")
         p.add_argument("--split", default="val", help="split to evaluate (default val)")
-        add_data_args(p)
+        add_data_args(p, None, "classes of a folder dataset (default: the checkpoint's)")
         p.set_defaults(dataset=None)
-        p.add_argument("--input-size", type=int, nargs=2, default=None, metavar=("H", "W"),
-                       help="network input size (default: the training size from the checkpoint)")
+        add_size_arg(p, None, "network input size (default: the training size from the checkpoint)")
         p.add_argument("--flip", action="store_true", help="average with the horizontally flipped input")
         p.add_argument("--batch-size", type=int, default=1, help="evaluation batch size (default 1)")
         p.add_argument("--fps", action="store_true", help="also measure FPS/latency at --fps-size, batch 1")
-        p.add_argument("--fps-size", type=int, nargs=2, default=(360, 480), metavar=("H", "W"),
-                       help="resolution of the speed measurement (default 360 480)")
+        add_size_arg(p, (360, 480), "resolution of the speed measurement", flag="--fps-size")
         p.add_argument("--fps-runs", type=int, default=50, help="timed runs after 10 warm-up runs")
         p.add_argument("--panel", type=int, default=0, metavar="N", help="write a PNG panel of N samples")
         p.add_argument("--out", default=None, help="report folder (default: next to the checkpoint)")
+        add_seed_arg(p)
         add_device_arg(p)
 
     @staticmethod
@@ -45,6 +44,7 @@ class Eval:
         check_eval_args(args)
         if args.threads:
             torch.set_num_threads(args.threads)
+        torch.manual_seed(args.seed)  # the FPS inputs and any random op of a network
         path = ckpt.resolve(Path(args.checkpoint))
         model, meta = ckpt.load_model(path, args.device)
         args.dataset = args.dataset or meta.get("dataset", "camvid")
