@@ -12,38 +12,41 @@ Tolerances, and why they are what they are:
 
 from __future__ import annotations
 
-import copy
-import importlib.util
 import os
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
-
-from zeroseg.correlation.metrics import kendall
-from zeroseg.data import TrainTransform, create_dataset
-from zeroseg.discovery.problem import ProxyDiscovery
-from zeroseg.latency.measure import Protocol, fixed_threads, measure_ms
-from zeroseg.proxies import list_proxies, score_many
-from zeroseg.spaces import create_space, list_spaces
-from zeroseg.stats.arch import arch_stats
-from zeroseg.train.trainer import TrainConfig, Trainer, split_output
-from zeroseg.transnas import load_table
 
 
 def _reason() -> str:
-    if torch.cuda.is_available():
-        return ""
     if torch.version.cuda is None:
         return f"CUDA not available: torch {torch.__version__} is a CPU-only build"
     return f"CUDA not available: torch {torch.__version__} (CUDA {torch.version.cuda}) sees no device"
 
 
-pytestmark = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason=_reason())]
+if not torch.cuda.is_available():  # before the heavy imports: a CPU run pays only for torch
+    pytest.skip(_reason(), allow_module_level=True)
+
+import copy  # noqa: E402 - after the module-level skip
+import importlib.util  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from zeroseg.correlation.metrics import kendall  # noqa: E402
+from zeroseg.data import TrainTransform, create_dataset  # noqa: E402
+from zeroseg.discovery.problem import ProxyDiscovery  # noqa: E402
+from zeroseg.latency.measure import Protocol, fixed_threads, measure_ms  # noqa: E402
+from zeroseg.proxies import list_proxies, score_many  # noqa: E402
+from zeroseg.spaces import create_space, list_spaces  # noqa: E402
+from zeroseg.stats.arch import arch_stats  # noqa: E402
+from zeroseg.train.trainer import TrainConfig, Trainer, split_output  # noqa: E402
+from zeroseg.transnas import load_table  # noqa: E402
+
+pytestmark = pytest.mark.cuda
 
 FWD_TOL, GRAD_TOL = 1e-4, 1e-3
 TAU_MIN = 0.95

@@ -63,9 +63,9 @@ class Sizes:
 
 
 SMOKE = Sizes(smoke=True, score_archs=2, score_res=64, score_batch=2, disc_archs=6, disc_res=32, disc_batch=4,
-              disc_candidates=8, search_size=(64, 64), search_batch=2, search_budget=4, search_population=2,
-              avt_samples=2, train_size=(64, 64), train_batch=2, throughput_s=2.0, miou_s=3.0, limit=8,
-              boxes={"cuda_tests": 60, "score": 30, "discovery": 30, "search": 30, "throughput": 30, "miou": 45})
+              disc_candidates=8, search_spaces=("gas",), search_size=(64, 64), search_batch=2, search_budget=4, search_population=2,
+              avt_samples=2, train_size=(64, 64), train_batch=2, throughput_s=1.0, miou_s=1.0, limit=8,
+              boxes=dict.fromkeys(("cuda_tests", "score", "discovery", "search", "throughput", "miou"), 150))
 
 
 @dataclass
@@ -106,7 +106,7 @@ def run_stage(name: str, fn: Callable[[dict], None], box: float) -> dict[str, An
     """Run one stage under its time box; ok / cut / skipped / failed, with what it recorded."""
     rec: dict[str, Any] = {}
     threads, bench = torch.get_num_threads(), torch.backends.cudnn.benchmark
-    t0, status, error = time.perf_counter(), "ok", None
+    t0, cpu0, status, error = time.perf_counter(), cpu_seconds(), "ok", None
     try:
         with time_box(box):
             fn(rec)
@@ -122,8 +122,14 @@ def run_stage(name: str, fn: Callable[[dict], None], box: float) -> dict[str, An
         torch.backends.cudnn.benchmark = bench
     if status == "cut" and name == "score":
         stages.summarise_score(rec)
-    return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "box_s": box, "error": error,
-            "summary": rec.pop("summary", {}), "details": rec}
+    return {"name": name, "status": status, "seconds": time.perf_counter() - t0, "cpu_s": cpu_seconds() - cpu0,
+            "box_s": box, "error": error, "summary": rec.pop("summary", {}), "details": rec}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and its finished children (load-independent)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def plan(ctx: Context) -> list[tuple[str, Callable[[dict], None], float]]:

@@ -33,10 +33,10 @@ def markdown(doc: dict[str, Any]) -> str:
              f"Device {dev['device']} ({dev['name']}), torch {dev['torch']} (CUDA {dev['cuda']}), {dev['cpus']} CPUs, "
              f"load {', '.join(f'{x:.1f}' for x in dev['load_avg'])}, started {dev['started_utc']} UTC.",
              f"Data: {data['source']} ({data['root']}). Total {doc['total_s']:.0f} s of a {doc['budget_s']:.0f} s budget.",
-             "", "| stage | status | seconds / box | figures |", "|---|---|---|---|"]
+             "", "| stage | status | seconds / box (CPU s) | figures |", "|---|---|---|---|"]
     for st in doc["stages"]:
         figures = ", ".join(f"{k} {fmt(v)}" for k, v in st["summary"].items()) or (st["error"] or "")
-        lines.append(f"| {stage_title(st['name'])} | {st['status']} | {st['seconds']:.1f} / {st['box_s']:g} | {figures} |")
+        lines.append(f"| {stage_title(st['name'])} | {st['status']} | {st['seconds']:.1f} / {st['box_s']:g} ({st['cpu_s']:.1f}) | {figures} |")
     problems = [st for st in doc["stages"] if st["error"]]
     if problems:
         lines += ["", "## Cut, skipped or failed", ""]

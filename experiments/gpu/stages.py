@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -95,10 +96,19 @@ def cuda_tests(ctx, rec: dict) -> None:
     rows = [(f"{c.get('classname', '')}.{c.get('name')}", next(iter(c), None)) for c in cases]
     rec["failures"] = [{"test": t, "message": (e.get("message") or "")[:400]}
                        for t, e in rows if e is not None and e.tag in ("failure", "error")]
-    rec["skip_reasons"] = sorted({(e.get("message") or "")[:200] for _, e in rows if e is not None and e.tag == "skipped"})
+    rec["skip_reasons"] = sorted({skip_reason(e)[:200] for _, e in rows if e is not None and e.tag == "skipped"})
     kinds = [e.tag if e is not None else "passed" for _, e in rows]
     rec["summary"] = {"passed": kinds.count("passed"), "failed": kinds.count("failure") + kinds.count("error"),
                       "skipped": kinds.count("skipped"), "pytest_exit": rc}
+
+
+def skip_reason(e: ET.Element) -> str:
+    """A skip's reason; a module-level skip says "collection skipped" and keeps it in the text."""
+    msg = e.get("message") or ""
+    if msg == "collection skipped" and e.text:
+        found = re.search(r"Skipped: (.*?)['\"]\)$", e.text.strip())
+        return found.group(1) if found else e.text.strip()
+    return msg
 
 
 # --- 2. statistics and `zeroseg score` against a bare forward+backward ---------------------------
