@@ -88,6 +88,9 @@ def test_check_refuses_a_missing_device_or_unknown_stage(tmp_path: Path, capsys:
     assert check.main(["--smoke", "--shipped-data", "--out", str(tmp_path), "--work", str(tmp_path / "w"),
                        "--stages", "nope"]) == 2
     assert "unknown stages ['nope']" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        check.parse_args(["--box", "miou=soon"])
+    assert "--box takes STAGE=SECONDS" in capsys.readouterr().err
 
 
 def test_loader_defaults_pin_and_use_workers_on_cuda_only() -> None:

@@ -59,7 +59,7 @@ class Sizes:
     miou_s: float = 180.0
     limit: int | None = None  # samples of each split (smoke on the full CamVid)
     boxes: dict[str, float] = field(default_factory=lambda: {
-        "cuda_tests": 75, "score": 20, "discovery": 30, "search": 65, "throughput": 20, "miou": 195})
+        "cuda_tests": 75, "score": 20, "discovery": 30, "search": 60, "throughput": 20, "miou": 210})
 
 
 SMOKE = Sizes(smoke=True, score_archs=2, score_res=64, score_batch=2, disc_archs=6, disc_res=32, disc_batch=4,
@@ -132,13 +132,15 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def plan(ctx: Context) -> list[tuple[str, Callable[[dict], None], float]]:
-    """(name, stage, box) in running order: the searches before the stages that train their winner."""
-    b = ctx.sizes.boxes
+def plan(ctx: Context, boxes: dict[str, float]) -> list[tuple[str, Callable[[dict], None], float]]:
+    """(name, stage, box) in running order: the searches before the stages that train their winner;
+    ``boxes`` overrides the time box of named stages."""
+    b = {**ctx.sizes.boxes, **{f"search_{sp}": ctx.sizes.boxes["search"] for sp in ctx.sizes.search_spaces}, **boxes}
     out = [("cuda_tests", lambda r: stages.cuda_tests(ctx, r), b["cuda_tests"]),
            ("score", lambda r: stages.score(ctx, r), b["score"]),
            ("discovery", lambda r: stages.discovery(ctx, r), b["discovery"])]
-    out += [(f"search_{sp}", lambda r, sp=sp: stages.search(ctx, r, sp), b["search"]) for sp in ctx.sizes.search_spaces]
+    out += [(f"search_{sp}", lambda r, sp=sp: stages.search(ctx, r, sp), b[f"search_{sp}"])
+            for sp in ctx.sizes.search_spaces]
     out += [("throughput", lambda r: stages.throughput(ctx, r), b["throughput"]),
             ("miou", lambda r: stages.miou(ctx, r), b["miou"])]
     return out
@@ -173,7 +175,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--data-root", default=None, help="CamVid folder (default: $ZEROSEG_CAMVID or the carried copy)")
     ap.add_argument("--shipped-data", action="store_true", help="use the shipped 16-image batch as the dataset")
     ap.add_argument("--stages", default=None, help="comma-separated stage names to run (default: all)")
+    ap.add_argument("--box", action="append", default=[], metavar="STAGE=SECONDS", type=box_arg,
+                    help="another time box for a stage, e.g. --box miou=240 (repeatable)")
     return ap.parse_args(argv)
+
+
+def box_arg(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not name or seconds <= 0:
+        raise argparse.ArgumentTypeError(f"--box takes STAGE=SECONDS with SECONDS > 0, got {text!r}")
+    return name, seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,11 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     root, source = find_data(args.data_root, args.shipped_data, work)
     ctx = Context(sizes, device, work, out / "check.log", root, "shipped" if source == "shipped" else "camvid",
                   child_env(args.smoke))
-    chosen = plan(ctx)
+    chosen = plan(ctx, dict(args.box))
     wanted = None if args.stages is None else set(args.stages.split(","))
-    if wanted is not None and wanted - {n for n, _, _ in chosen}:
-        print(f"check: unknown stages {sorted(wanted - {n for n, _, _ in chosen})}; "
-              f"known: {', '.join(n for n, _, _ in chosen)}", file=sys.stderr)
+    unknown = ({n for n, _ in args.box} | (wanted or set())) - {n for n, _, _ in chosen}
+    if unknown:
+        print(f"check: unknown stages {sorted(unknown)}; known: {', '.join(n for n, _, _ in chosen)}", file=sys.stderr)
         return 2
     t0, results = time.perf_counter(), []
     for name, fn, box in chosen:

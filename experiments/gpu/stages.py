@@ -204,7 +204,11 @@ def search(ctx, rec: dict, space: str) -> None:
             s.avt_samples, "--seed", 0, "--out", out, "--device", ctx.device, "--no-progress", "--workers", 1]
     rec.update(space=space, budget=s.search_budget, input_size=list(s.search_size))
     t0 = time.perf_counter()
-    cli(argv, ctx.log)
+    try:
+        cli(argv, ctx.log)
+    finally:  # cut by its time box: the best genotype so far still feeds the stages after it
+        if not (out / "report.json").is_file():
+            best_so_far(ctx, rec, space, out / "checkpoint.json")
     wall = time.perf_counter() - t0
     report = json.loads((out / "report.json").read_text())
     best = report["topk"][0] if report.get("topk") else None
@@ -216,6 +220,18 @@ def search(ctx, rec: dict, space: str) -> None:
                       "candidates_per_s": report["evaluated"] / max(report["wall_time"]["search"], 1e-9),
                       "calibration_s": report["wall_time"]["calibration"],
                       "winner_score": None if best is None else best["score"]}
+
+
+def best_so_far(ctx, rec: dict, space: str, checkpoint: Path) -> None:
+    """The elite of the last finished generation of an interrupted search (``zeroseg.evolution`` checkpoint)."""
+    try:
+        state = json.loads(checkpoint.read_text())
+    except (OSError, ValueError):  # not written yet, or cut mid-write
+        return
+    if state.get("elites"):
+        ctx.genotypes[space] = state["elites"][0]
+        rec.update(best_so_far=state["elites"][0], evaluated_so_far=state.get("evaluations"))
+        rec["summary"] = {"evaluated_so_far": state.get("evaluations"), "best_so_far": state["elites"][0]}
 
 
 # --- 5. `zeroseg train` throughput with AMP ----------------------------------------------------
