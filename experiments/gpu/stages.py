@@ -201,8 +201,8 @@ def search(ctx, rec: dict, space: str) -> None:
     argv = ["search", "--space", space, "--scorer", "saswot", "--dataset", "camvid", "--data-root", ctx.data_root,
             "--input-size", *s.search_size, "--batch-size", s.search_batch, "--budget", s.search_budget,
             "--population", s.search_population, "--topk", min(5, s.search_population), "--avt-samples",
-            s.avt_samples, "--seed", 0, "--out", out, "--device", ctx.device, "--no-progress", "--workers", 1]
-    rec.update(space=space, budget=s.search_budget, input_size=list(s.search_size))
+            s.avt_samples, "--seed", 0, "--out", out, "--device", ctx.device, "--no-progress", "--workers", s.search_workers]
+    rec.update(space=space, budget=s.search_budget, input_size=list(s.search_size), workers=s.search_workers)
     t0 = time.perf_counter()
     try:
         cli(argv, ctx.log)
