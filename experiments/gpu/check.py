@@ -216,18 +216,18 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"check: unknown stages {sorted(unknown)}; known: {', '.join(n for n, _, _ in chosen)}", file=sys.stderr)
         return 2
+    todo = [(n, fn, box) for n, fn, box in chosen if wanted is None or n in wanted]
     t0, results = time.perf_counter(), []
-    init_s = init_device(device)
-    for name, fn, box in chosen:
-        if wanted is None or name in wanted:
-            print(f"[check] {name} (box {box:g} s) …", file=sys.stderr, flush=True)
-            results.append(run_stage(name, fn, box))
-            print(f"[check] {name}: {results[-1]['status']} in {results[-1]['seconds']:.1f} s", file=sys.stderr)
-    doc = {"mode": "smoke" if args.smoke else "device", "device": describe(device), "data": {
-        "root": str(root), "source": source}, "work": str(work), "sizes": asdict(sizes),
-        "device_init_s": init_s, "total_s": time.perf_counter() - t0, "budget_s": sum(b for n, _, b in chosen if wanted is None or n in wanted),
-        "stages": results}
-    js, md = write_report(clean(doc), out)
+    doc = {"mode": "smoke" if args.smoke else "device", "device": describe(device),
+           "data": {"root": str(root), "source": source}, "work": str(work), "sizes": asdict(sizes),
+           "device_init_s": init_device(device), "total_s": 0.0, "budget_s": sum(b for _, _, b in todo),
+           "stages": results}
+    for name, fn, box in todo:
+        print(f"[check] {name} (box {box:g} s) …", file=sys.stderr, flush=True)
+        results.append(run_stage(name, fn, box))
+        print(f"[check] {name}: {results[-1]['status']} in {results[-1]['seconds']:.1f} s", file=sys.stderr)
+        doc["total_s"] = time.perf_counter() - t0
+        js, md = write_report(clean(doc), out)  # after every stage: a killed run keeps what it measured
     print(f"wrote {js} and {md} (working files in {work})")
     return 0
 

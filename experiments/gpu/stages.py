@@ -89,9 +89,9 @@ def cuda_tests(ctx, rec: dict) -> None:
     xml = ctx.work / "cuda_tests.xml"
     cmd = [sys.executable, "-m", "pytest", "-q", "-m", "cuda", "-p", "no:cacheprovider", "-rs",
            f"--junitxml={xml}", "tests/test_cuda.py"]
-    rc = run_children([cmd], ctx.env, ctx.work / "cuda_tests.log")[0]
+    rc = run_children([cmd], ctx.env, ctx.log.with_name("cuda_tests.log"))[0]
     if not xml.is_file():
-        raise RuntimeError(f"pytest exited {rc} without a report (see {ctx.work / 'cuda_tests.log'})")
+        raise RuntimeError(f"pytest exited {rc} without a report (see {ctx.log.with_name('cuda_tests.log')})")
     cases = ET.parse(xml).getroot().iter("testcase")
     rows = [(f"{c.get('classname', '')}.{c.get('name')}", next(iter(c), None)) for c in cases]
     rec["failures"] = [{"test": t, "message": (e.get("message") or "")[:400]}
@@ -285,7 +285,7 @@ def miou(ctx, rec: dict) -> None:
     rec.update(space=space, train_s=s.miou_s, note="both trained at once on the one device", runs={})
     cmds = [[sys.executable, "-m", "zeroseg", *map(str, train_argv(ctx, space, g, s.miou_s, ctx.work / f"miou_{k}"))]
             for k, g in runs.items()]
-    codes = run_children(cmds, ctx.env, ctx.work / "miou_train.log")
+    codes = run_children(cmds, ctx.env, ctx.log.with_name("miou_train.log"))
     for (name, genotype), rc in zip(runs.items(), codes):
         out = ctx.work / f"miou_{name}"
         row = {"genotype": genotype, "exit": rc, **log_throughput(out / "train_log.csv", s.train_batch)}
