@@ -12,6 +12,11 @@ REPO = Path(__file__).resolve().parents[1]
 CAMVID = Path(os.environ.get("ZEROSEG_CAMVID", REPO.parent / "shared" / "data" / "camvid"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers beyond pyproject's: ``cuda`` tests need a GPU and skip with the reason without one."""
+    config.addinivalue_line("markers", "cuda: needs a CUDA device (run them with `pytest -m cuda`)")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_thread() -> None:
     """One intra-op thread: test tensors are small, and OpenMP barriers on a shared 2-core machine

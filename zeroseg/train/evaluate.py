@@ -13,6 +13,7 @@ from torch import nn
 from tqdm import tqdm
 
 from zeroseg.data.base import SegDataset
+from zeroseg.data.loader import loader_options
 from zeroseg.data.transforms import denormalize
 from zeroseg.train.metrics import confusion_matrix, scores
 from zeroseg.train.trainer import split_output, upsample
@@ -41,7 +42,7 @@ def predict(model: nn.Module, x: torch.Tensor, size: tuple[int, int], flip: bool
 
 
 def evaluate(model: nn.Module, dataset: SegDataset, split: str, device: str = "cpu", flip: bool = False,
-             batch_size: int = 1, workers: int = 0, panel: int = 0,
+             batch_size: int = 1, workers: int | None = None, panel: int = 0,
              progress: bool = False) -> tuple[EvalResult, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Confusion-matrix metrics over ``dataset`` and ``panel`` (image, GT, prediction) triples taken
     evenly across the split (CamVid's neighbouring frames are near duplicates)."""
@@ -50,9 +51,9 @@ def evaluate(model: nn.Module, dataset: SegDataset, split: str, device: str = "c
     cm = torch.zeros(k, k, dtype=torch.int64)
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     every, seen = max(1, len(dataset) // max(panel, 1)), 0
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, **loader_options(device, workers))
     for x, y in tqdm(loader, disable=not progress, desc=f"eval {split}"):
-        pred = predict(model, x.to(device), tuple(y.shape[-2:]), flip).argmax(1).cpu()
+        pred = predict(model, x.to(device, non_blocking=True), tuple(y.shape[-2:]), flip).argmax(1).cpu()
         cm += confusion_matrix(pred, y, k, dataset.ignore_index)
         for i in range(len(x)):
             if (seen + i) % every == 0 and len(rows) < panel:

@@ -37,7 +37,8 @@ def add_data_args(p: argparse.ArgumentParser, num_classes: int | None = NUM_CLAS
                    "e.g. ZEROSEG_CAMVID)")
     p.add_argument("--num-classes", type=int, default=num_classes, help=num_classes_help)
     p.add_argument("--limit", type=int, default=None, help="use only the first N samples (smoke runs)")
-    p.add_argument("--workers", type=int, default=0, help="data-loader worker processes (default 0)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="data-loader worker processes (default: 0 on CPU, up to 8 on CUDA)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
 
 
