@@ -64,6 +64,18 @@ def cache_key(
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:40]
 
 
+def derived_key(stats: NetStats) -> str | None:
+    """The key an entry's own metadata implies (entries written before the key was stored in them);
+    ``None`` when the metadata lacks a setting the key needs."""
+    m = stats.meta
+    try:
+        return cache_key(m["space"], m["net_code"], tuple(m["resolution"]), m["batch_id"], m["seed"], m["dtype"],
+                         max_rows=m["sketch"]["max_rows"], max_units=m["sketch"]["max_units"],
+                         input_jacobian=stats.input_jacobian is not None)
+    except (KeyError, TypeError):
+        return None
+
+
 class StatsCache:
     """A folder of ``<key>.zss`` entries bounded to ``max_bytes`` (default 4 GiB)."""
 
@@ -93,7 +105,8 @@ class StatsCache:
         try:
             stats = serial.decode(blob)
             stored = stats.meta.pop(KEY_FIELD, None)
-            if stored != key:  # an entry moved or copied to another key: another arch's statistics
+            legacy = stored is None and derived_key(stats) == key
+            if stored != key and not legacy:  # an entry moved or copied to another key: another arch's statistics
                 raise serial.CorruptStats(f"entry holds key {stored!r}")
         except serial.CorruptStats:
             self.corrupt += 1
@@ -105,6 +118,8 @@ class StatsCache:
         except FileNotFoundError:
             pass  # evicted by another process meanwhile; the data read is still valid
         self.hits += 1
+        if legacy:  # written before keys were stored: its settings re-derive the key; store it from now on
+            self.put(key, stats)
         return stats
 
     def put(self, key: str, stats: NetStats) -> None:
