@@ -8,6 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from zeroseg.proxies import PROXIES
+
+PROXIES.list()  # the library registers from the real environment, before any test changes $ZEROSEG_PROXY_LIBRARY
+
 REPO = Path(__file__).resolve().parents[1]
 CAMVID = Path(os.environ.get("ZEROSEG_CAMVID", REPO.parent / "shared" / "data" / "camvid"))
 

@@ -56,7 +56,7 @@ def test_readme_python_example_runs(tmp_path, monkeypatch, capsys):
 
 
 def test_search_and_discover_take_the_cli_options_as_keywords(tmp_path):
-    with pytest.raises(ValueError, match="budget, population and topk must be >= 1, got 0"):
+    with pytest.raises(ValueError, match="--budget must be a number >= 1, got 0"):
         zeroseg.run_search(space="gas", budget=0, out=str(tmp_path))
     with pytest.raises(TypeError, match="bogus"):
         zeroseg.run_discovery(bogus=1)

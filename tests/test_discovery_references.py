@@ -66,7 +66,8 @@ def test_ensemble_starts_from_the_best_single_and_is_deterministic(micro):
     plan, train, _ = micro
     acc = plan.train.acc
     block = fit_ensemble(train, acc, max_terms=3, folds=3, seed=0)
-    best_single = max(kendall(v, acc) for v in train.values())
+    # a single term as the ensemble scores it: an arch the proxy cannot score counts as its minimum
+    best_single = max(kendall(np.nan_to_num(v, nan=np.nanmin(v)), acc) for v in train.values())
     assert block["train_tau"] >= best_single - 1e-12
     assert 1 <= block["size"] <= 3 and len(block["held_out_tau"]) == 3
     assert fit_ensemble(train, acc, max_terms=3, folds=3, seed=0) == block

@@ -126,8 +126,10 @@ def test_space_options_of_the_wrong_type_or_range_are_one_line(camvid_root, tmp_
 
 
 def test_eval_sizes_are_checked_before_evaluating(tmp_path, capsys):
-    rc, err = cli(capsys, "eval", "--checkpoint", str(tmp_path / "none.pt"), "--fps", "--fps-size", "0", "0")
-    assert rc == 2 and "--fps-size must be two sizes >= 1, got 0 0" in err
+    with pytest.raises(SystemExit) as exc:  # refused while parsing the flags, before any evaluation
+        main(["eval", "--checkpoint", str(tmp_path / "none.pt"), "--fps", "--fps-size", "0", "0"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and "argument --fps-size: must be at least 1x1, got 0x0" in err and "Traceback" not in err
 
 
 def test_non_ascii_names_are_reported_whole_and_library_errors_name_the_file(tmp_path, monkeypatch):

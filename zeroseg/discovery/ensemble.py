@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
+from scipy.stats import rankdata
 
 from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.combine import bounds
@@ -48,7 +49,9 @@ def combine(terms: Sequence[Term], vectors: Mapping[str, np.ndarray]) -> np.ndar
 def tau_rows(rows: np.ndarray, y: np.ndarray, chunk: int = 64) -> np.ndarray:
     """Kendall τ-b of every row of ``rows`` (finite values) against ``y``: Σ sx·sy / √(Σ|sx|·Σ|sy|)
     over all ordered pairs, i.e. scipy's tau-b with ties, for many candidates at once."""
-    rows, y = np.asarray(rows, np.float32), np.asarray(y, np.float32)
+    # ranks in float64 first: float32 would merge close scores (jacov's differ in the 7th digit) into ties
+    rows = rankdata(np.asarray(rows, np.float64), axis=1).astype(np.float32)
+    y = rankdata(np.asarray(y, np.float64)).astype(np.float32)
     sy = np.sign(y[:, None] - y[None, :])
     ny = np.abs(sy).sum()
     out = np.empty(len(rows))

@@ -29,7 +29,8 @@ class Stats:
         p.add_argument("--space", nargs="+", choices=("micro", "macro"), default=["micro", "macro"])
         p.add_argument("--resolution", type=int, default=64, help="input size of the statistics (default 64)")
         p.add_argument("--batch-size", type=int, default=8, help="images in the statistics batch (default 8)")
-        p.add_argument("--data-seed", type=int, default=0, help="initialisation seed of the networks (default 0)")
+        p.add_argument("--seed", type=int, default=0,
+                       help="initialisation seed of the networks (discover's --data-seed; default 0)")
         p.add_argument("--limit", type=int, default=None, help="only the first N archs of each table")
         p.add_argument("--cache", default=None, help="statistics cache folder (default: the user cache)")
         p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
@@ -42,7 +43,7 @@ class Stats:
             raise ValueError(f"--workers must be >= 1, got {args.workers}")
         cache = Path(args.cache) if args.cache else Path(os.environ.get("ZEROSEG_CACHE") or platformdirs.user_cache_dir("zeroseg")) / "stats"
         settings = StatsSettings(cache_dir=str(cache.resolve()), resolution=args.resolution,
-                                 batch_size=args.batch_size, seed=args.data_seed)
+                                 batch_size=args.batch_size, seed=args.seed)
         executor = make_executor(args.workers, args.scheduler)
         try:
             for space in args.space:
