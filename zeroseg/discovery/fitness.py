@@ -18,6 +18,7 @@ import numpy as np
 
 from zeroseg.correlation.metrics import kendall_rows
 from zeroseg.discovery.combine import avt_sum, bounds
+from zeroseg.dsl.evaluate import evaluate_many
 from zeroseg.dsl.graph import ProxyGraph
 from zeroseg.dsl.pool import PoolEvaluator
 from zeroseg.dsl.types import ROOT, ProxyTypeError
@@ -66,6 +67,22 @@ def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapp
             failed[i] = f"{per_arch[j]} (arch {codes[j]})"
             if not keep_going:
                 scores[i, j:] = np.nan
+    return scores, failed
+
+
+def score_matrix_by_arch(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
+                         device: str | None = None, keep_going: bool = False) -> tuple[np.ndarray, list[str | None]]:
+    """The pre-pool ``score_matrix`` (one ``evaluate_many`` per arch), kept as the reference that the pooled
+    path must equal bit for bit (tests/test_fast_fitness.py) and is timed against (benches/bench_discovery.py)."""
+    scores = np.full((len(graphs), len(codes)), np.nan)
+    failed: list[str | None] = [None] * len(graphs)
+    for j, code in enumerate(codes):
+        alive = [i for i in range(len(graphs)) if keep_going or failed[i] is None]
+        for i, s in zip(alive, evaluate_many([graphs[i] for i in alive], stats[code], device)):
+            if s.ok:
+                scores[i, j] = s.value
+            elif failed[i] is None:
+                failed[i] = f"{s.invalid} (arch {code})"
     return scores, failed
 
 
