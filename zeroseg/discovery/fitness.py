@@ -48,6 +48,13 @@ def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapp
     For fitness a graph's scores after the first arch it fails on are NaN (it is rejected anyway); with
     ``keep_going`` (reports) it keeps its score on every other arch, so one arch that breaks a proxy
     costs that arch, not the rest of the pool."""
+    scores, fails = arch_scores(graphs, codes, stats, device)
+    return scores, first_failures(scores, fails, codes, keep_going)
+
+
+def arch_scores(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
+                device: str | None = None) -> tuple[np.ndarray, list[list[str | None]]]:
+    """``scores[i, j]`` (NaN where it failed) and ``fails[i][j]``, the reason graph i fails on ``codes[j]``."""
     bad = [g for g in graphs if g.type is not ROOT]
     if bad:
         raise ProxyTypeError(f"a proxy must have type {ROOT.__name__}; {bad[0].text} has {bad[0].type.__name__}")
@@ -60,14 +67,21 @@ def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapp
             scores[:, lo:lo + len(part)] = values
         for i, w in enumerate(why):
             fails[i].extend(w)
-    failed: list[str | None] = [None] * len(graphs)
+    return scores, fails
+
+
+def first_failures(scores: np.ndarray, fails: Sequence[Sequence[str | None]], codes: Sequence[str],
+                   keep_going: bool = False) -> list[str | None]:
+    """Each row's first failure with its arch, from per-arch reasons (``fails[i][j]``: graph i on ``codes[j]``);
+    without ``keep_going`` the row's scores from that arch on become NaN (as when scored arch by arch)."""
+    failed: list[str | None] = [None] * len(fails)
     for i, per_arch in enumerate(fails):
         j = next((j for j, w in enumerate(per_arch) if w is not None), None)
         if j is not None:
             failed[i] = f"{per_arch[j]} (arch {codes[j]})"
             if not keep_going:
                 scores[i, j:] = np.nan
-    return scores, failed
+    return failed
 
 
 def score_matrix_by_arch(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
