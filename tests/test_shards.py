@@ -15,21 +15,21 @@ from zeroseg.evolution.executors import DaskExecutor, SerialExecutor
 @pytest.fixture(scope="module")
 def problem(tmp_path_factory) -> ProxyDiscovery:
     p = ProxyDiscovery("micro", dict(cache_dir=str(tmp_path_factory.mktemp("stats")), resolution=32, batch_size=4),
-                       samples=4, repeats=3, archs=6, seed=0, layer_share=0.5)
+                       samples=3, repeats=2, archs=4, seed=0, layer_share=0.5)
     assert precompute(p.settings, p.fitness_codes) == {}
     return p
 
 
 def _batch(p: ProxyDiscovery) -> list:
     rng = np.random.default_rng(3)
-    return [p.sample(rng) for _ in range(24)]
+    return [p.sample(rng) for _ in range(16)]
 
 
 def test_sharded_in_process_equals_serial(problem):
     batch = _batch(problem)
     want = problem.evaluate(batch)
     assert ShardedDiscovery(problem, SerialExecutor(), shards=4).evaluate(batch) == want
-    assert sum(f.ok for f in want) >= 5 and sum(not f.ok for f in want) >= 3  # both kinds compared
+    assert sum(f.ok for f in want) >= 3 and sum(not f.ok for f in want) >= 3  # both kinds compared
 
 
 def test_sharded_on_a_local_cluster_equals_serial_and_stays_resident(problem):
