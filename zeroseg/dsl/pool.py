@@ -56,6 +56,7 @@ class PoolEvaluator:
                 self.rows[g].extend((a, i) for i in idx)
             self.spans.append(spans)
         self.row_net = [np.array([a for a, _ in r]) for r in self.rows]
+        self.group_nets = [sorted(set(r.tolist())) for r in self.row_net]
         self.scales = [self._group_scales(r) for r in self.rows]
         self._unit = (torch.ones(self.n, device=self.device),) * 2
         self._classes = self._layer_classes()
@@ -135,6 +136,10 @@ class PoolEvaluator:
         level = range(1) if node.type.level == "net" else range(len(self.rows))
         out, found = [], {}
         for g in level:
+            nets = range(self.n) if node.type.level == "net" else self.group_nets[g]
+            if all(fails[a] is not None for a in nets):  # every net here has failed already: nothing to compute
+                out.append(None)
+                continue
             xs = [d[g] for d, _ in kids]
             sc = self._unit if node.type.level == "net" else self.scales[g].get(node.args[0], self.scales[g][None])
             out.append(self._group_call(entry, node, xs, sc, g if node.type.level == "layer" else None, found))
@@ -212,9 +217,9 @@ class PoolEvaluator:
         inf entry makes the sum non-finite; a sum that merely overflows is sorted out row by row)."""
         if not t.numel() or bool(torch.isfinite(t.sum())):
             return
-        bad = (~torch.isfinite(t.reshape(t.shape[0], -1)).all(dim=1)).nonzero()[:, 0].tolist()
-        for r in bad:
-            a = r if g is None else int(self.row_net[g][r])
+        bad = (~torch.isfinite(t.reshape(t.shape[0], -1)).all(dim=1)).nonzero()[:, 0].cpu().numpy()
+        nets, first = np.unique(bad if g is None else self.row_net[g][bad], return_index=True)
+        for a, r in zip(nets.tolist(), bad[first].tolist()):
             if (a, g) not in found:
                 found[(a, g)] = f"non-finite after {op}" + ("" if g is None else self._layer(a, g, r))
 
