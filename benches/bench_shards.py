@@ -79,7 +79,10 @@ def model(m1: dict, m2: dict, archs: int, cands: int) -> dict:
     """The constants of the model's formula, fitted to the 1- and 2-worker runs."""
     pairs = archs * cands
     o1 = max(0.0, m2["task_overhead_s"] - m1["task_overhead_s"])
-    return {"o0_s": m1["task_overhead_s"] - o1, "o1_s_per_worker": o1,
+    o0 = m1["task_overhead_s"] - o1
+    if o0 < 0:  # the 2-worker round trip more than doubled (a loaded machine): all of it per worker
+        o0, o1 = 0.0, m2["task_overhead_s"] / 2
+    return {"o0_s": o0, "o1_s_per_worker": o1,
             "c_s_per_pair": sum(m1["best"]["shard_compute_s"]) / pairs,
             "d_s_per_pair": m1["best"]["driver_s"] / pairs,
             "b_in_bytes_per_task": m1["bytes_in_per_generation"], "b_out_bytes_per_pair": m1["bytes_out_per_generation"] / pairs,

@@ -32,7 +32,7 @@ _BUILT: list[tuple[str, ...]] = []  # the shards this process has built (a resid
 
 class ShardScorer:
     """Worker side: the scores of candidates on one shard of archs; one "Fitness" per candidate carries
-    the shard's scores (``values``, NaN where it failed) and per-arch reasons (``info["fails"]``)."""
+    the shard's scores (``values``, NaN where it failed) and its failures (``info["fails"]``: {arch position: reason})."""
 
     def __init__(self, stats: dict[str, Any], codes: Sequence[str], device: str | None = None):
         self.settings, self.codes, self.device = StatsSettings(**stats), tuple(codes), device
@@ -45,7 +45,8 @@ class ShardScorer:
     def evaluate(self, batch: Sequence[ProxyGraph]) -> list[Fitness]:
         t0 = time.perf_counter()
         scores, fails = arch_scores(batch, self.codes, self.stats, self.device)
-        out = [Fitness(tuple(float(v) for v in row), info={"fails": f}) for row, f in zip(scores, fails)]
+        out = [Fitness(tuple(row.tolist()), info={"fails": {j: w for j, w in enumerate(f) if w is not None}})
+               for row, f in zip(scores, fails)]
         if out:  # the shard's compute time, for the cost model (benches/bench_shards.py)
             out[0] = Fitness(out[0].values, info={**out[0].info, "seconds": time.perf_counter() - t0})
         return out
@@ -83,8 +84,14 @@ class ShardedDiscovery:
         t0 = time.perf_counter()
         parts = self.executor.evaluate_each(self.refs, [texts] * len(self.refs))
         t1 = time.perf_counter()
-        scores = np.array([[v for part in parts for v in part[i].values] for i in range(len(batch))])
-        fails = [[w for part in parts for w in part[i].info["fails"]] for i in range(len(batch))]
+        scores = np.concatenate([np.array([f.values for f in part]) for part in parts], axis=1)
+        fails: list[list[str | None]] = [[None] * scores.shape[1] for _ in batch]
+        lo = 0
+        for codes, part in zip(self.shard_codes, parts):
+            for i, f in enumerate(part):
+                for j, w in f.info["fails"].items():
+                    fails[i][lo + j] = w
+            lo += len(codes)
         failed = first_failures(scores, fails, p.fitness_codes)
         out = tau_fitnesses(scores, failed, p.fitness_acc, p.fitness_samples, p.partner_scores,
                             p.config["partner_weights"])
