@@ -85,6 +85,8 @@ def split(items: Sequence[Any], n: int) -> list[list[Any]]:
 class Executor(Protocol):
     def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]: ...
 
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]: ...
+
     def close(self) -> None: ...
 
 
@@ -93,6 +95,10 @@ class SerialExecutor:
 
     def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
         return list(problem.evaluate(list(batch))) if batch else []
+
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]`` (see ``DaskExecutor.evaluate_each``), here in-process."""
+        return [evaluate_chunk(r, c) for r, c in zip(refs, chunks)]
 
     def close(self) -> None:
         return None
@@ -145,8 +151,13 @@ class JoblibExecutor:
             return []
         ref, texts = problem_ref(problem), [problem.encode(x) for x in batch]
         chunks = split(texts, n_chunks(problem, len(texts), self.workers, self.chunks_per_worker))
-        parts = Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(ref, c) for c in chunks)
-        return [f for part in parts for f in part]
+        return [f for part in self.evaluate_each([ref] * len(chunks), chunks) for f in part]
+
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]`` (loky does not pin a task to a process)."""
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(r, c) for r, c in zip(refs, chunks))
 
     def close(self) -> None:
         return None
@@ -221,6 +232,16 @@ class DaskExecutor:
                 raise WorkersLost(f"every Dask worker of {self.address} is gone (none for {self.lost_after:g} s) "
                                   "with work pending; the checkpoint of the last finished generation is intact: "
                                   "start workers again and rerun with --resume")
+
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]``, pinned to worker k mod W (sorted addresses), so a problem
+        holding a shard of the statistics stays resident on one worker run-long; if that worker dies the
+        task may run elsewhere (``allow_other_workers``), which then loads that shard."""
+        workers = sorted(self.client.nthreads())
+        futures = [self.client.submit(evaluate_chunk, r, c, workers=[workers[k % len(workers)]],
+                                      allow_other_workers=True, retries=self.retries, pure=False)
+                   for k, (r, c) in enumerate(zip(refs, chunks))]
+        return self.client.gather(futures)
 
     def close(self) -> None:
         if self._own:
