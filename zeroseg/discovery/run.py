@@ -20,9 +20,11 @@ from zeroseg.discovery.found import found_block, transfer_for
 from zeroseg.discovery.partners import shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.discovery.shards import ShardedDiscovery
 from zeroseg.discovery.statstore import precompute
 from zeroseg import provenance
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
+from zeroseg.evolution.executors import SerialExecutor
 from zeroseg.evolution.checkpoint import check_resume
 from zeroseg.jsonio import write_json
 from zeroseg.options_check import at_least, check as check_options, positive_all, share
@@ -78,6 +80,8 @@ class DiscoverOptions:
     max_terms: int = opt(4, "terms of the found proxy, a weighted AVT sum fitted on train folds (0: none)")
     term_pool: int = opt(30, "best distinct evolved expressions offered to the found proxy")
     folds: int = opt(5, "train folds that choose the number of terms")
+    shards: int = opt(0, "split the train archs into N shards whose statistics stay resident on the workers; "
+                         "candidates are broadcast and τ is computed here (0: split work by candidate)")
     transfer: bool = opt(False, "also score the found proxy on the other space and on TNB101's class_scene/normal tasks")
     stats_extra: dict[str, Any] = opt(help="extra zeroseg.stats settings (Python only)", factory=dict, cli=False)
 
@@ -107,6 +111,8 @@ def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str
                           max_evaluations=max_evaluations, strategy=strategy, hall_of_fame=o.hall_of_fame,
                           seed=o.seed)
     suffix = "" if strategy == o.strategy else f"_{strategy}"
+    if o.shards:  # parallel across arch shards; the engine's own map is then serial
+        problem, executor = ShardedDiscovery(problem, executor, o.shards), SerialExecutor()
     result = evolve(problem, cfg, executor=executor, checkpoint=out / f"checkpoint{suffix}.json",
                     resume=o.resume, progress=o.progress, provenance=provenance.record(o, RESUME_NEUTRAL))
     result.log.to_csv(out / f"log{suffix}.csv", index=False)
@@ -196,7 +202,8 @@ def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | 
 
 
 # Options that change neither the search nor its checkpoint (the report is recomputed on every run).
-RESUME_NEUTRAL = provenance.NEUTRAL | {"cache", "save_proxy", "compare_random", "report_repeats", "n_boot"}
+RESUME_NEUTRAL = provenance.NEUTRAL | {"cache", "save_proxy", "compare_random", "report_repeats", "n_boot", "shards",
+                                       "max_terms", "term_pool", "folds", "transfer"}  # how it runs, or report-only
 RULES = {"generations": at_least(1), "population": at_least(1), "topk": at_least(1), "patience": at_least(1),
          "samples": at_least(2), "repeats": at_least(1), "archs": at_least(2, optional=True),
          "max_evaluations": at_least(1, optional=True), "resolution": at_least(8), "batch_size": at_least(1),
