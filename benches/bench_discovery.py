@@ -7,7 +7,12 @@ warmed up once (processes started, statistics loaded into each worker's memory),
 is the steady state of a generation; the executors take turns round by round (best round counts),
 so that the load of other jobs on a shared machine does not favour one of them. Results: ``benches/results/bench_discovery.json``.
 
+Issue 15, ``--paths``: the serial fitness of one batch by the pre-pool path (``score_matrix_by_arch`` + scipy's
+τ per sample, the code before the pool) and by the pooled path (``score_matrix`` + vectorised τ-b), in the
+same process, in turns; the fitness must be identical. Results: ``benches/results/bench_discovery_paths.json``.
+
     python benches/bench_discovery.py [--candidates 200] [--rounds 5] [--resolution 64] [--space micro]
+    python benches/bench_discovery.py --paths [--layer-share 0.0] [--cache ~/.cache/zeroseg/stats]
 """
 
 from __future__ import annotations
@@ -16,14 +21,19 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from zeroseg.correlation.metrics import kendall
+from zeroseg.discovery.fitness import reason_class, score_matrix, score_matrix_by_arch, tau_fitnesses
 from zeroseg.discovery.problem import ProxyDiscovery
-from zeroseg.discovery.statstore import precompute
+from zeroseg.discovery.statstore import memory_stats, precompute
+from zeroseg.evolution.problem import Fitness
 from zeroseg.evolution.executors import DaskExecutor, JoblibExecutor, SerialExecutor, make_executor
 
 
@@ -51,6 +61,68 @@ def timed_rounds(executors: dict, problem, batch, warm, rounds: int) -> dict:
                    "fitness": [list(f.values) or f.invalid for f in fits[name]]} for name in executors}
 
 
+def old_fitness(problem: ProxyDiscovery, batch) -> list:
+    """The pre-pool fitness: arch by arch, then scipy's τ per (row, sample); no partner (as the bench runs)."""
+    codes, acc, samples = problem.fitness_codes, problem.fitness_acc, problem.fitness_samples
+    scores, failed = score_matrix_by_arch(batch, codes, memory_stats(problem.settings, codes))
+    out = []
+    for row, why in zip(scores, failed):
+        if why is not None:
+            out.append(Fitness(invalid=reason_class(why), info={"detail": why}))
+            continue
+        taus = [kendall(row[list(s)], acc[list(s)]) for s in samples]
+        mean = float(np.mean(taus))
+        out.append(Fitness((mean,), info={"tau_std": float(np.std(taus))}) if np.isfinite(mean)
+                   else Fitness.reject("undefined τ: constant scores on a sample"))
+    return out
+
+
+def new_fitness(problem: ProxyDiscovery, batch) -> list:
+    codes = problem.fitness_codes
+    scores, failed = score_matrix(batch, codes, memory_stats(problem.settings, codes))
+    return tau_fitnesses(scores, failed, problem.fitness_acc, problem.fitness_samples)
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "python": platform.python_version(),
+            "torch": torch.__version__, "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
+
+
+def bench_paths(args) -> dict:
+    """Old vs pooled path on one batch, in turns; the best round of each counts."""
+    problem = ProxyDiscovery(args.space, dict(cache_dir=str(Path(args.cache).expanduser().resolve()),
+                                              resolution=args.resolution), samples=50, repeats=5, archs=50, seed=0,
+                             layer_share=args.layer_share)
+    codes = problem.fitness_codes
+    missing = [c for c in codes if not problem.settings.cached(c)]
+    t0 = time.perf_counter()
+    memory_stats(problem.settings, codes)
+    load_s = time.perf_counter() - t0
+    rng = np.random.default_rng(0)
+    batch = [problem.sample(rng) for _ in range(args.candidates)]
+    t0 = time.perf_counter()
+    new_fitness(problem, batch[:8])  # builds the pool (stacked terminals), once per process
+    pool_s = time.perf_counter() - t0
+    paths = {"old_arch_by_arch": old_fitness, "pooled": new_fitness}
+    times: dict[str, list[float]] = {k: [] for k in paths}
+    fits = {}
+    for _ in range(args.rounds):
+        for name, fn in paths.items():
+            t0 = time.perf_counter()
+            fits[name] = fn(problem, batch)
+            times[name].append(time.perf_counter() - t0)
+    rate = {k: len(batch) / min(v) for k, v in times.items()}
+    same = all(repr(f.values) + repr(f.invalid) + repr(f.info) == repr(g.values) + repr(g.invalid) + repr(g.info)
+               for f, g in zip(fits["old_arch_by_arch"], fits["pooled"]))
+    return {"command": " ".join([sys.executable.split("/")[-1], *sys.argv]), "space": args.space, "archs": len(codes),
+            "archs_collected_now": len(missing), "candidates": len(batch), "layer_share": args.layer_share,
+            "resolution": args.resolution, "rounds": args.rounds, "stats_load_s": load_s, "pool_build_s": pool_s,
+            "valid": sum(f.ok for f in fits["pooled"]), "identical_fitness": same,
+            "candidates_per_s": rate, "pairs_per_s": {k: r * len(codes) for k, r in rate.items()},
+            "speedup": rate["pooled"] / rate["old_arch_by_arch"],
+            "seconds_per_round": {k: [round(t, 3) for t in v] for k, v in times.items()}, "machine": machine()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--space", default="micro")
@@ -58,9 +130,21 @@ def main() -> None:
     ap.add_argument("--resolution", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds, every executor once per round")
     ap.add_argument("--cache", default=".cache/zeroseg/stats")
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_discovery.json"))
+    ap.add_argument("--out", default=None, help="results JSON (default: benches/results/bench_discovery[_paths].json)")
+    ap.add_argument("--paths", action="store_true", help="old vs pooled serial fitness (issue 15) instead of executors")
+    ap.add_argument("--layer-share", type=float, default=0.0, help="--paths: share of sum/mean_layers candidates")
     args = ap.parse_args()
     torch.set_num_threads(1)
+    results = Path(__file__).parent / "results"
+    if args.paths:
+        summary = bench_paths(args)
+        out = Path(args.out or results / f"bench_discovery_paths_{args.space}_ls{args.layer_share:g}.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(summary, indent=2))
+        print(json.dumps(summary, indent=2))
+        print(f"wrote {out}")
+        return
+    args.out = args.out or str(results / "bench_discovery.json")
     problem = ProxyDiscovery(args.space, dict(cache_dir=str(Path(args.cache).resolve()), resolution=args.resolution),
                              samples=50, repeats=5, archs=50, seed=0)
     codes = list(problem.fitness_codes)

@@ -8,8 +8,17 @@ from pathlib import Path
 import pytest
 import torch
 
+from zeroseg.proxies import PROXIES
+
+PROXIES.list()  # the library registers from the real environment, before any test changes $ZEROSEG_PROXY_LIBRARY
+
 REPO = Path(__file__).resolve().parents[1]
 CAMVID = Path(os.environ.get("ZEROSEG_CAMVID", REPO.parent / "shared" / "data" / "camvid"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Markers beyond pyproject's: ``cuda`` tests need a GPU and skip with the reason without one."""
+    config.addinivalue_line("markers", "cuda: needs a CUDA device (run them with `pytest -m cuda`)")
 
 
 @pytest.fixture(scope="session", autouse=True)

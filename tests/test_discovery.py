@@ -70,11 +70,17 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     assert rc == 0
     printed = capsys.readouterr().out
     assert "found:" in printed and "reference suite_zero:jacov" in printed
+    assert "found proxy (1 term" in printed and "strongest self-contained reference" in printed
     report = json.loads((out / "report.json").read_text())
     for key in ("config", "seed", "budget", "evaluated", "rejected", "proxies", "baselines", "comparison",
                 "wall_time", "random"):
         assert key in report
     assert report["evaluated"] == report["random"]["evaluated"]  # same budget
+    found = report["found"]
+    assert found["found"]["size"] == 1 and found["margin"]["kind"] in ("single", "avt_pair", "avt_triple", "ridge")
+    assert all(not t["name"].startswith("suite_zero:") for t in found["found"]["terms"])
+    assert {r["kind"] for r in found["references"]} >= {"single", "ridge", "gbt"}
+    assert "found" in report["random"]
     best = report["proxies"][0]
     assert len(best["test"]["kendall_ci95"]) == 2 and "spearman_mean" in best["test"]
     assert {"suite_zero:jacov", "ours:params"} <= set(report["baselines"])

@@ -69,8 +69,8 @@ def test_nsga2_front_is_non_dominated_and_complete(camvid_root, tmp_path):
 
 def test_outputs_and_train_command(camvid_root, tmp_path):
     o = SearchOptions(space="gas", scorer="saswot", data_root=str(camvid_root), input_size=(64, 64), batch_size=2,
-                      budget=4, population=2, topk=2, avt_samples=3, latency_penalty=0.5, measure_latency=True,
-                      compare_random=True, out=str(tmp_path), progress=False)
+                      budget=4, population=2, topk=2, scorer_options={"avt_samples": 3}, latency_penalty=0.5,
+                      measure_latency=True, compare_random=True, out=str(tmp_path), progress=False)
     report = search(o, log=lambda _m: None)
     top = pd.read_csv(tmp_path / "topk.csv")
     assert list(top["rank"]) == [1, 2] and {"params", "flops", "act_mb", "latency_ms", "score"} <= set(top.columns)
@@ -99,7 +99,7 @@ def test_resume_refuses_a_calibration_of_other_settings(camvid_root, tmp_path):
     from zeroseg.search.run import calibrated_problem
 
     o = SearchOptions(space="gas", scorer="saswot", data_root=str(camvid_root), input_size=(64, 64), out=str(tmp_path),
-                      avt_samples=3, resume=True)
+                      scorer_options={"avt_samples": 3}, resume=True)
     saved = {"setup": {**SETUP, "data_root": str(camvid_root), "dataset": "camvid", "device": "cpu"}, "scorer": "proxy",
              "requested": {"proxy": "saswot", "avt_samples": 30}, "options": {"proxy": "saswot", "avt": None}}
     (tmp_path / "calibration.json").write_text(json.dumps(saved))

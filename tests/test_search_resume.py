@@ -27,7 +27,8 @@ def _generation(path) -> int:
 def test_sigkill_then_resume_gives_the_same_topk(camvid_root, tmp_path):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     search(SearchOptions(space="gas", scorer="saswot", data_root=str(camvid_root), input_size=(64, 64), batch_size=2,
-                         budget=9, population=3, topk=3, avt_samples=3, seed=5, out=str(whole), progress=False),
+                         budget=9, population=3, topk=3, scorer_options={"avt_samples": 3}, seed=5, out=str(whole),
+                         progress=False),
            log=lambda _m: None)
     cmd = [sys.executable, "-m", "zeroseg", "search", *ARGS, "--data-root", str(camvid_root), "--out", str(killed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

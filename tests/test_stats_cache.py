@@ -99,7 +99,7 @@ def test_two_processes_writing_the_same_keys(tmp_path: Path) -> None:
     assert [p.exitcode for p in procs] == [0, 0]
     cache = StatsCache(tmp_path)
     assert sorted(p.stem for _, _, p in cache.entries()) == ["k0", "k1", "k2"]
-    assert not list(tmp_path.glob(".tmp-*"))
+    assert not list(tmp_path.glob(".*.tmp"))
     for key in ("k0", "k1", "k2"):
         got = cache.get(key)
         assert_stats_equal(got, written[got.meta["seed"]])
@@ -115,3 +115,21 @@ def test_arch_stats_through_the_cache(tmp_path: Path) -> None:
     assert cache.misses == 1 and cache.hits == 1 and len(cache) == 1
     assert_stats_equal(a, b)
     assert a.meta["space"] == "micro" and a.meta["net_code"] == "64-41414-1_00_210"
+
+
+def test_entries_written_before_keys_were_stored_are_verified_from_their_settings(tmp_path: Path) -> None:
+    """A legacy entry (no stored key) is used, and upgraded, only when its own settings derive the key
+    asked for; a legacy entry under another arch's key is refused like a moved one."""
+    from zeroseg.stats.arch import arch_stats
+    from zeroseg.stats.batch import batch_id
+
+    codes = ("64-41414-1_00_210", "64-41414-1_00_223")
+    stats = [arch_stats(c, resolution=32, batch_size=2) for c in codes]
+    keys = [cache_key("micro", c, 32, batch_id(2), 0, torch.bfloat16) for c in codes]
+    cache = StatsCache(tmp_path)
+    for key, st in zip(keys, stats):
+        cache.path(key).write_bytes(serial.encode(st))  # the old format: no key inside
+    assert_stats_equal(cache.get(keys[0]), stats[0])
+    assert cache.corrupt == 0 and "cache_key" in serial.decode(cache.path(keys[0]).read_bytes()).meta  # upgraded
+    cache.path(keys[1]).write_bytes(serial.encode(stats[0]))  # arch 0's legacy entry under arch 1's key
+    assert cache.get(keys[1]) is None and cache.corrupt == 1

@@ -1,8 +1,8 @@
 """Can a winner found with Suite-Zero's precomputed NWOT as partner do without it? Our NWOT instead.
 
-The macro winner (`proxies/found_macro_inv_kh.proxy`, read from our 64×64 statistics) was searched
-and combined with Suite-Zero's NWOT column, which was computed on Taskonomy images at 256×256 and
-exists only for the table's archs. This script computes our own NWOT (the library's `nwot`,
+The macro winner (`zeroseg/proxies/data/library/found_macro_inv_kh.proxy`, read from our 64×64
+statistics) was searched and combined with Suite-Zero's NWOT column, which was computed on Taskonomy
+images at 256×256 and exists only for the table's archs. This script computes our own NWOT (the library's `nwot`,
 slogdet(K_H)) at ``--resolution`` on the shipped CamVid batch for the run's train and test archs,
 picks the weight of w·AVT(winner) + AVT(our NWOT) on the run's train samples only (same grid as
 the run), and scores the test split with the report's protocol, next to Suite-Zero's NWOT and our

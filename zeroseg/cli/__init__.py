@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Protocol
 
+from zeroseg.cli.options import DEVICE_HELP, SEED_HELP
 from zeroseg.registry import Registry
 
 
@@ -26,9 +27,9 @@ def command(name: str, help: str):  # noqa: A002 - mirrors argparse's keyword
     return COMMANDS.register(name, help=help)
 
 
-def add_device_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--device", default="cpu", help="torch device: cpu, cuda, cuda:1 … (default cpu)")
+def add_device_arg(p: argparse.ArgumentParser, help: str = DEVICE_HELP) -> None:  # noqa: A002
+    p.add_argument("--device", default="cpu", help=f"{help} (default cpu)")
 
 
 def add_seed_arg(p: argparse.ArgumentParser, default: int = 0) -> None:
-    p.add_argument("--seed", type=int, default=default, help=f"random seed (default {default})")
+    p.add_argument("--seed", type=int, default=default, help=f"{SEED_HELP} (default {default})")

@@ -16,6 +16,7 @@ import pandas as pd
 
 from zeroseg.correlation.metrics import METRICS, sampled_correlations
 from zeroseg.correlation.plots import SENTINEL, invalid_mask
+from zeroseg import jsonio
 
 # Suite-Zero's precomputed columns in the TNB101 tables (REFERENCES.md); flops/params are ours
 # only by name: the table's ``flops_m``/``params_m`` columns.
@@ -117,6 +118,4 @@ def write_table(df: pd.DataFrame, stem: Path, meta: dict | None = None) -> list[
 def write_json(df: pd.DataFrame, path: Path, meta: dict | None = None) -> Path:
     """Rows as JSON records (NaN → null) with the run's settings under ``meta``."""
     rows = json.loads(df.to_json(orient="records"))
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps({"meta": meta or {}, "rows": rows}, indent=2) + "\n")
-    return Path(path)
+    return jsonio.write_json(path, {"meta": meta or {}, "rows": rows})

@@ -22,6 +22,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PREFIXES = ("suite_zero", "ours")
+# Our built-ins' scores of every arch, shipped for the setup they were computed at (experiments/table3,
+# ``run.py --fidelity-all``: CamVid batch, 64², batch 8, seed 0).
+SHIPPED = {(64, 8, 0): "ours_{space}_64x8s0.csv"}
+
+
+def shipped_scores(space: str, resolution: int, batch_size: int, seed: int) -> str | None:
+    """The packaged scores CSV of our built-ins for this statistics setup, or None when none ships."""
+    name = SHIPPED.get((resolution, batch_size, seed))
+    if name is None:
+        return None
+    path = Path(__file__).resolve().parent / "data" / name.format(space=space)
+    return str(path) if path.is_file() else None
 
 
 def suite_zero_on(space: str, pool: Pool) -> dict[str, np.ndarray]:

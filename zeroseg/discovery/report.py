@@ -31,7 +31,8 @@ def metrics(scores: np.ndarray, acc: np.ndarray, samples: int, repeats: int, see
     percentile-bootstrap 95% CI of the full-pool τ."""
     ok = np.isfinite(scores)
     if ok.sum() < 3:
-        return {"valid": int(ok.sum()), "kendall_mean": float("nan")}
+        return {"valid": int(ok.sum()), "kendall_mean": float("nan"),
+                "why_null": {"kendall_mean": f"only {int(ok.sum())} of {len(scores)} archs have a finite score (τ needs 3)"}}
     summ = sampled_correlations(scores, acc, samples=samples, repeats=repeats, seed=seed).as_dict()
     full = correlations(scores[ok], acc[ok])
     out = {**summ, "kendall_full": full["kendall"], "spearman_full": full["spearman"], "pearson_full": full["pearson"]}
@@ -60,7 +61,7 @@ def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
     for path in library_files():
         pf = read_proxy_file(path)
         if not pf.provenance.startswith(FOUND):
-            out[pf.name] = (parse(pf.expression), pf.sign)
+            out[pf.name] = (parse(pf.expression, source=str(path)), pf.sign)
     return out
 
 

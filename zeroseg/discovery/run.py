@@ -6,61 +6,93 @@ Outputs in ``out``: ``best_<i>.proxy`` (library format, with provenance), ``repo
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from zeroseg.cli.options import device_opt, opt, seed_opt
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
+from zeroseg.discovery.found import found_block, transfer_for
+from zeroseg.discovery.partners import shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.discovery.shards import ShardedDiscovery
 from zeroseg.discovery.statstore import precompute
 from zeroseg.paths import cache_dir
+from zeroseg import provenance
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
+from zeroseg.evolution.executors import SerialExecutor
+from zeroseg.evolution.checkpoint import check_resume
+from zeroseg.jsonio import write_json
+from zeroseg.options_check import at_least, check as check_options, positive_all, share
 
 
 @dataclass
 class DiscoverOptions:
-    """Everything ``zeroseg discover`` takes (JSON-able; stored in the report)."""
+    """Everything ``zeroseg discover`` takes (JSON-able; stored in the report). Each field's ``opt`` is
+    its CLI flag (``zeroseg.cli.options``): a new option is one line here."""
 
-    space: str = "micro"
-    out: str = "runs/discover"
-    generations: int = 20
-    population: int = 20
-    topk: int = 5
-    patience: int = 5
-    samples: int = 30
-    repeats: int = 5
-    archs: int | None = 50
-    strategy: str = "evolution"
-    compare_random: bool = False
-    max_evaluations: int | None = None
-    seed: int = 0
-    data_seed: int = 0
-    layer_share: float = 0.5
-    seed_share: float = 0.05
-    seed_library: bool = True
-    resolution: int = 64
-    batch_size: int = 8
-    cache: str = field(default_factory=lambda: cache_dir("stats"))
-    workers: int = 2
-    scheduler: str | None = None
-    device: str | None = None
-    resume: bool = False
-    hall_of_fame: int = 5
-    report_repeats: int = 20
-    n_boot: int = 1000
-    save_proxy: str | None = None
-    baseline_scores: str | None = None
-    partner: str | None = None
-    partner_weights: tuple[float, ...] = (1.0,)
-    extra_terminals: tuple[str, ...] = ()
-    progress: bool | None = None
-    stats_extra: dict[str, Any] = field(default_factory=dict)
+    space: str = opt("micro", "TNB101 space", choices=("micro", "macro"))
+    out: str = opt("runs/discover", "output folder")
+    generations: int = opt(20, "generations")
+    population: int = opt(20, "new candidates per generation")
+    topk: int = opt(5, "elites kept per generation")
+    patience: int = opt(5, "generations without gain before a restart")
+    samples: int = opt(30, "archs per train sample")
+    repeats: int = opt(5, "train samples averaged in the fitness")
+    archs: int | None = opt(50, "use at most N random archs of each split, train and test (0: all)",
+                            from_cli=lambda n: n or None)
+    strategy: str = opt("evolution", "search strategy", choices=("evolution", "random"))
+    compare_random: bool = opt(False, "also run random search with the same evaluation budget (curve + report)")
+    max_evaluations: int | None = opt(None, "cap on candidate evaluations (default none)", flag="--budget")
+    seed: int = seed_opt("random seed of the search (--data-seed fixes the data)")
+    data_seed: int = opt(0, "seed of the arch subset, train samples and statistics; --seed drives the search only")
+    layer_share: float = opt(0.5, "share of random candidates that aggregate a layer-level tree")
+    seed_share: float = opt(0.05, "share of random candidates drawn from the library's baselines")
+    seed_library: bool = opt(True, "do not seed the search with library proxies")
+    resolution: int = opt(64, "input size of the statistics")
+    batch_size: int = opt(8, "images in the statistics batch")
+    cache: str = opt(help="statistics cache folder (default $ZEROSEG_CACHE/stats, else ~/.cache/zeroseg/stats)",
+                     factory=lambda: cache_dir("stats"))
+    workers: int = opt(2, "local worker processes (joblib)")
+    scheduler: str | None = opt(None, "Dask scheduler address tcp://host:port")
+    device: str | None = device_opt()
+    resume: bool = opt(False, "continue from OUT/checkpoint.json")
+    hall_of_fame: int = opt(5, "proxies reported")
+    report_repeats: int = opt(20, "test samples in the report")
+    n_boot: int = opt(1000, "bootstrap resamples for the CI", flag="--bootstrap")
+    save_proxy: str | None = opt(None, "also write the winner to the proxy library as NAME.proxy", metavar="NAME")
+    baseline_scores: str | None = opt(
+        None, "our built-in proxies' scores of this space's archs (net_code + one column per proxy, e.g. "
+        "experiments/table3/results/fidelity_scores_micro.csv): they join the baselines and the AVT partners as "
+        "ours:<name>", metavar="CSV")
+    partner: str | None = opt(None, "optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate "
+                              "alone; NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)",
+                              metavar="NAME")
+    partner_weights: tuple[float, ...] = opt(
+        (1.0,), "weights w of w·AVT(winner) + AVT(partner) tried by the report's combination (chosen on train) "
+        "and, with --partner, by the fitness (the best w counts); default 1: SasWOT's equal weights", metavar="W")
+    extra_terminals: tuple[str, ...] = opt((), "opt-in DSL primitives the search may draw besides SasWOT's "
+                                           "vocabulary (e.g. M: a layer's multiply-accumulates)", metavar="NAME")
+    progress: bool | None = opt(None, "no progress bar", flag="--no-progress", const=False)
+    max_terms: int = opt(4, "terms of the found proxy, a weighted AVT sum fitted on train folds (0: none)")
+    term_pool: int = opt(30, "best distinct evolved expressions offered to the found proxy")
+    folds: int = opt(5, "train folds that choose the number of terms")
+    shards: int = opt(0, "split the train archs into N shards whose statistics stay resident on the workers; "
+                         "candidates are broadcast and τ is computed here (0: split work by candidate)")
+    transfer: bool = opt(False, "also score the found proxy on the other space and on TNB101's class_scene/normal tasks")
+    stats_extra: dict[str, Any] = opt(help="extra zeroseg.stats settings (Python only)", factory=dict, cli=False)
+
+
+def scores_csv(o: DiscoverOptions, space: str | None = None) -> str | None:
+    """``--baseline-scores``, else our built-ins' shipped scores when they match the statistics setup."""
+    if o.baseline_scores and (space is None or space == o.space):
+        return o.baseline_scores
+    return shipped_scores(space or o.space, o.resolution, o.batch_size, o.data_seed)
 
 
 def _problem(o: DiscoverOptions) -> ProxyDiscovery:
@@ -71,7 +103,7 @@ def _problem(o: DiscoverOptions) -> ProxyDiscovery:
     seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
     return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
                           device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds,
-                          partner=o.partner, scores_csv=o.baseline_scores, partner_weights=o.partner_weights,
+                          partner=o.partner, scores_csv=scores_csv(o), partner_weights=o.partner_weights,
                           extra_terminals=o.extra_terminals)
 
 
@@ -81,8 +113,10 @@ def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str
                           max_evaluations=max_evaluations, strategy=strategy, hall_of_fame=o.hall_of_fame,
                           seed=o.seed)
     suffix = "" if strategy == o.strategy else f"_{strategy}"
+    if o.shards:  # parallel across arch shards; the engine's own map is then serial
+        problem, executor = ShardedDiscovery(problem, executor, o.shards), SerialExecutor()
     result = evolve(problem, cfg, executor=executor, checkpoint=out / f"checkpoint{suffix}.json",
-                    resume=o.resume, progress=o.progress)
+                    resume=o.resume, progress=o.progress, provenance=provenance.record(o, RESUME_NEUTRAL))
     result.log.to_csv(out / f"log{suffix}.csv", index=False)
     return result
 
@@ -120,7 +154,7 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
 def _partner_vectors(o: DiscoverOptions, problem: ProxyDiscovery, train_used: Pool) -> dict[str, np.ndarray]:
     """The candidate AVT partners on the train archs: every baseline, or ``--partner`` alone (the one
     the search optimised with). Scored once per report, for the main and the random-search winner."""
-    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, o.baseline_scores)
+    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
     return vectors if o.partner is None else {o.partner: vectors[o.partner]}
 
 
@@ -138,6 +172,28 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResu
     return block, combined_test, w_test
 
 
+def _found(o: DiscoverOptions, problem: ProxyDiscovery, checkpoint: Path, train_used: Pool,
+           log: Callable[[str], None], transfer: bool) -> dict[str, Any]:
+    """The multi-term found proxy fitted on train, its references and (``transfer``) its transfer rows."""
+    def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
+        return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
+
+    t0 = time.perf_counter()
+    block = found_block(o.space, checkpoint, train_used,
+                        problem.plan.test, problem.fitness_samples, problem.settings, test_metrics, scores_csv(o),
+                        pool_size=o.term_pool, max_terms=o.max_terms, folds=o.folds, n_boot=o.n_boot,
+                        seed=o.data_seed, device=o.device)
+    if transfer:
+        executor = make_executor(o.workers, o.scheduler)
+        try:
+            block["transfer"] = transfer_for(o.space, block, train_used.acc, problem.settings, test_metrics,
+                                             lambda sp: scores_csv(o, sp), executor, o.data_seed, o.device, log)
+        finally:
+            executor.close()
+    block["seconds"] = time.perf_counter() - t0
+    return {k: v for k, v in block.items() if not k.startswith("_")}
+
+
 def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | None, process: float) -> dict:
     """Seconds: the searches' engine time summed over every resume (a re-report of a finished run keeps
     the time the run took), this process's statistics loading and its whole time."""
@@ -147,9 +203,24 @@ def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | 
     return {**walls, "total": sum(walls.values()), "this_process": process}
 
 
+# Options that change neither the search nor its checkpoint (the report is recomputed on every run).
+RESUME_NEUTRAL = provenance.NEUTRAL | {"cache", "save_proxy", "compare_random", "report_repeats", "n_boot", "shards",
+                                       "max_terms", "term_pool", "folds", "transfer"}  # how it runs, or report-only
+RULES = {"generations": at_least(1), "population": at_least(1), "topk": at_least(1), "patience": at_least(1),
+         "samples": at_least(2), "repeats": at_least(1), "archs": at_least(2, optional=True),
+         "max_evaluations": at_least(1, optional=True), "resolution": at_least(8), "batch_size": at_least(1),
+         "workers": at_least(1), "hall_of_fame": at_least(1), "report_repeats": at_least(1), "n_boot": at_least(0),
+         "layer_share": share(), "seed_share": share(), "partner_weights": positive_all()}
+
+
 def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Run the search described by ``o``; write the outputs; return the report."""
+    check_options(o, RULES)
     out = Path(o.out)
+    if o.resume:  # refuse changed settings before statistics are computed for them
+        for strategy in {o.strategy, "random"} if o.compare_random else {o.strategy}:
+            suffix = "" if strategy == o.strategy else f"_{strategy}"
+            check_resume(out / f"checkpoint{suffix}.json", provenance.record(o, RESUME_NEUTRAL))
     out.mkdir(parents=True, exist_ok=True)
     problem, t0 = _problem(o), time.perf_counter()
     plan = problem.plan
@@ -174,7 +245,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.data_seed, o.device,
             o.n_boot)
     rows = rep.proxies_block([t for t, _ in hof], [v for _, v in hof], *args)
-    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, o.baseline_scores)
+    test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, scores_csv(o))
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
     train_vectors = _partner_vectors(o, problem, train_used)
@@ -201,8 +272,14 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
                             "combined": None if other.best is None else _combined(
                                 o, problem, other, train_used, train_vectors, test_vectors)[0]}
+    if main.best is not None and o.max_terms > 0:
+        report["found"] = _found(o, problem, out / "checkpoint.json", train_used, log, o.transfer)
+        if other is not None and other.best is not None:
+            report["random"]["found"] = _found(o, problem, out / "checkpoint_random.json", train_used, log, False)
     report["saved"] = _write_proxies(o, main, rows, out)
-    (out / "report.json").write_text(json.dumps(report, indent=2, default=str))
+    write_json(out / "report.json", report, default=str)
+    lines = {f"{comparison['reference']} (test τ)": comparison["reference_test_tau"],
+             f"{comparison['best_baseline']} (test τ)": comparison["best_baseline_test_tau"]}
     search_curve(main.log, out / "curve.png", None if other is None else other.log, title=f"{o.space}: proxy discovery",
-                 ylabel="Kendall τ (train samples)")
+                 ylabel="Kendall τ (train samples)", baselines={k: v for k, v in lines.items() if np.isfinite(v)})
     return report

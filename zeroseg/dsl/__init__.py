@@ -9,6 +9,7 @@ Public API::
     make_pset() -> deap.gp.PrimitiveSetTyped     to_deap(graph, pset), from_deap(tree)
     evaluate(graph, stats, device=None) -> Score evaluate_many(graphs, stats, device=None) -> [Score]
     Evaluator(stats, device).values(graphs) (any root type), .per_layer(value), .groups
+    PoolEvaluator([stats, …], device).scores(graphs) -> (values[graph, net], reasons)  (many nets at once)
     list_primitives(**contract) / get_primitive(name) (.obj, .sigs, .arity, .kind, .sketch, …)
 """
 
@@ -18,6 +19,7 @@ from .evaluate import Evaluator, Score, evaluate, evaluate_many
 from .generate import random_graph
 from .graph import Node, ProxyGraph
 from .parser import parse, to_text
+from .pool import PoolEvaluator
 from .primitives import Invalid, get_primitive, list_primitives
 from .types import NB, NS, ROOT, TYPES, S, At, ProxyError, ProxySyntaxError, ProxyTypeError, SqB, SqW, Wt
 
@@ -25,5 +27,5 @@ __all__ = [
     "At", "Evaluator", "Invalid", "NB", "NS", "Node", "ProxyError", "ProxyGraph", "ProxySyntaxError",
     "ProxyTypeError", "ROOT", "S", "Score", "SqB", "SqW", "TYPES", "Wt", "canonical", "evaluate",
     "evaluate_many", "from_deap", "get_primitive", "graph_key", "list_primitives", "make_pset",
-    "parse", "random_graph", "to_deap", "to_text",
+    "PoolEvaluator", "parse", "random_graph", "to_deap", "to_text",
 ]

@@ -7,6 +7,7 @@ Rewrites, each exact in floating point: ``noop(x) → x``; ``f(f(x)) → f(x)`` 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from .graph import Node, ProxyGraph
 from .primitives import get_primitive
@@ -14,8 +15,10 @@ from .primitives import get_primitive
 _Canon = tuple[list[Node], str]
 
 
+@lru_cache(maxsize=1 << 14)
 def canonical(graph: ProxyGraph) -> ProxyGraph:
-    """The canonical graph equivalent to ``graph`` (same value on every input)."""
+    """The canonical graph equivalent to ``graph`` (same value on every input); cached per process, as a
+    run asks for it for the key, then to evaluate (issue 15: it was 19% of a generation)."""
     return ProxyGraph(_canon(graph, 0)[0])
 
 

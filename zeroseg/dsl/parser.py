@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .graph import Node, ProxyGraph
 from .primitives import PRIMITIVES, get_primitive, signature_table
-from .types import ROOT, ProxySyntaxError, ProxyTypeError, type_name
+from .types import ROOT, ProxyError, ProxySyntaxError, ProxyTypeError, type_name
 
 MAX_LENGTH = 20_000
 MAX_NESTING = 100
@@ -20,8 +20,18 @@ def to_text(graph: ProxyGraph) -> str:
     return graph.text
 
 
-def parse(text: str, root: type | None = ROOT) -> ProxyGraph:
-    """Parse ``text`` into a typed graph whose root has type ``root`` (None: any type)."""
+def parse(text: str, root: type | None = ROOT, source: str | None = None) -> ProxyGraph:
+    """Parse ``text`` into a typed graph whose root has type ``root`` (None: any type); errors start with
+    ``source`` (the proxy's name or ``.proxy`` file) when given."""
+    if source is None:
+        return _parse(text, root)
+    try:
+        return _parse(text, root)
+    except ProxyError as exc:
+        raise type(exc)(f"{source}: {exc.msg}", exc.pos) from None
+
+
+def _parse(text: str, root: type | None) -> ProxyGraph:
     if not isinstance(text, str):
         raise ProxySyntaxError(f"proxy text must be a str, got {type(text).__name__}", 0)
     if len(text) > MAX_LENGTH:
@@ -51,9 +61,10 @@ class _Parser:
         t = self.text
         if start >= len(t):
             raise ProxySyntaxError("expected a name, got the end of the text", start)
-        if not (t[start].isascii() and (t[start].isalpha() or t[start] == "_")):
+        if not (t[start].isalpha() or t[start] == "_"):
             raise ProxySyntaxError(f"expected a name, got {t[start]!r}", start)
-        while self.i < len(t) and t[self.i].isascii() and (t[self.i].isalnum() or t[self.i] == "_"):
+        # Read the whole word (non-ASCII letters too), so 'rélu' is reported as an unknown name, not as 'r'.
+        while self.i < len(t) and (t[self.i].isalnum() or t[self.i] == "_"):
             self.i += 1
         return t[start : self.i], start
 

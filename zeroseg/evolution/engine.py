@@ -25,6 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from zeroseg.evolution import checkpoint as ckpt
+from zeroseg import provenance as prov
 from zeroseg.evolution.checkpoint import EngineState, MemoEntry
 from zeroseg.evolution.executors import Executor, SerialExecutor
 from zeroseg.evolution.logbook import EvolutionResult, build_result, log_row
@@ -32,6 +33,7 @@ from zeroseg.evolution.offspring import propose
 from zeroseg.evolution.problem import Fitness, Problem
 from zeroseg.evolution.selection import dominates, select_top
 from zeroseg.progress import progress as show_progress
+from zeroseg.jsonio import clean_stale_tmp
 
 STRATEGIES = ("evolution", "random")
 
@@ -61,12 +63,6 @@ class EvolutionConfig:
             raise ValueError("mutation_share + crossover_share must lie in [0, 1]")
 
 
-def _rng_from_state(state: dict[str, Any]) -> np.random.Generator:
-    bit_gen = getattr(np.random, state["bit_generator"])()
-    bit_gen.state = state
-    return np.random.Generator(bit_gen)
-
-
 def _improved(state: EngineState, new: list[tuple[str, Fitness]], multiobjective: bool) -> bool:
     """Did this generation beat the current top-k? (a new best, or a point no elite dominates)."""
     old = state.valid_entries(state.elites)
@@ -84,8 +80,9 @@ class Engine:
 
     def __init__(self, problem: Problem, config: EvolutionConfig, executor: Executor | None = None,
                  checkpoint: str | Path | None = None, progress: bool | None = None,
-                 on_generation: Callable[[EngineState], None] | None = None):
-        self.problem, self.config = problem, config
+                 on_generation: Callable[[EngineState], None] | None = None,
+                 provenance: dict[str, Any] | None = None):
+        self.problem, self.config, self.provenance = problem, config, provenance
         self.executor = executor or SerialExecutor()
         self.checkpoint = Path(checkpoint) if checkpoint else None
         self.progress = progress  # None: a bar on a terminal, a line per few generations in a log
@@ -93,14 +90,21 @@ class Engine:
 
     def _fresh_state(self) -> tuple[EngineState, np.random.Generator]:
         rng = np.random.default_rng(self.config.seed)
-        return EngineState(rng_state=rng.bit_generator.state, config=asdict(self.config)), rng
+        return EngineState(rng_state=rng.bit_generator.state, config=asdict(self.config),
+                           provenance=self.provenance or {}), rng
 
     def _resumed_state(self) -> tuple[EngineState, np.random.Generator]:
+        """The saved state; refused when the engine config or the run's provenance differ from now."""
         state = ckpt.load(self.checkpoint)
-        if state.config != asdict(self.config):
-            raise ValueError(f"checkpoint {self.checkpoint} was written with config {state.config}, "
-                             f"not {asdict(self.config)}; resume needs the same settings")
-        return state, _rng_from_state(state.rng_state)
+        now = asdict(self.config)
+        changed = sorted(k for k in set(state.config) | set(now) if state.config.get(k) != now.get(k))
+        if changed:
+            raise prov.ResumeMismatch(f"checkpoint {self.checkpoint} was written with other engine settings, cannot "
+                                      "resume: " + "; ".join(f"{k} was {state.config.get(k)!r}, now {now.get(k)!r}"
+                                                             for k in changed) + " (resume needs the same settings)")
+        if self.provenance is not None:
+            prov.check(state.provenance, self.provenance, f"checkpoint {self.checkpoint}")
+        return state, ckpt.rng_from_state(state.rng_state)
 
     def _budget_left(self, state: EngineState) -> int:
         cap = self.config.max_evaluations
@@ -158,10 +162,12 @@ class Engine:
 
     def run(self, resume: bool = False) -> EvolutionResult:
         """Run to the budget (continuing from the checkpoint when ``resume`` and it exists)."""
+        if self.checkpoint is not None and self.checkpoint.parent.is_dir():
+            clean_stale_tmp(self.checkpoint.parent, self.checkpoint.name)
         can_resume = resume and self.checkpoint is not None and self.checkpoint.exists()
         state, rng = self._resumed_state() if can_resume else self._fresh_state()
         bar = show_progress(total=self.config.generations, initial=state.generation, enabled=self.progress,
-                       desc=f"{self.config.strategy}", unit="gen")
+                            desc=f"{self.config.strategy}", unit="gen")
         try:
             while not self._done(state) and self.step(state, rng):
                 if self.checkpoint is not None:
@@ -177,6 +183,8 @@ class Engine:
 
 def evolve(problem: Problem, config: EvolutionConfig, executor: Executor | None = None,
            checkpoint: str | Path | None = None, resume: bool = False, progress: bool | None = None,
-           on_generation: Callable[[EngineState], None] | None = None) -> EvolutionResult:
-    """Convenience wrapper: ``Engine(...).run(resume)``."""
-    return Engine(problem, config, executor, checkpoint, progress, on_generation).run(resume=resume)
+           on_generation: Callable[[EngineState], None] | None = None,
+           provenance: dict[str, Any] | None = None) -> EvolutionResult:
+    """Convenience wrapper: ``Engine(...).run(resume)``; ``provenance`` (``provenance.record``) is saved
+    with the checkpoint and must match on resume."""
+    return Engine(problem, config, executor, checkpoint, progress, on_generation, provenance).run(resume=resume)

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, Sequence
@@ -82,6 +85,8 @@ def split(items: Sequence[Any], n: int) -> list[list[Any]]:
 class Executor(Protocol):
     def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]: ...
 
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]: ...
+
     def close(self) -> None: ...
 
 
@@ -91,8 +96,29 @@ class SerialExecutor:
     def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
         return list(problem.evaluate(list(batch))) if batch else []
 
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]`` (see ``DaskExecutor.evaluate_each``), here in-process."""
+        return [evaluate_chunk(r, c) for r, c in zip(refs, chunks)]
+
     def close(self) -> None:
         return None
+
+
+@lru_cache(maxsize=1)
+def _exit_with_parent(poll_s: float = 1.0) -> None:
+    """Worker side, once per process: exit when the process that started this worker is gone.
+
+    loky keeps idle workers for minutes; when the main process is killed (kill -9 leaves it no chance
+    to stop them) they would linger, holding memory. A daemon thread polls the parent pid.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="zeroseg-parent-watch", daemon=True).start()
 
 
 def _loky_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
@@ -106,6 +132,7 @@ def _loky_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
     from joblib.externals.loky import process_executor
 
     process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE, 1 << 40)
+    _exit_with_parent()
     return evaluate_chunk(ref, texts)
 
 
@@ -124,11 +151,24 @@ class JoblibExecutor:
             return []
         ref, texts = problem_ref(problem), [problem.encode(x) for x in batch]
         chunks = split(texts, n_chunks(problem, len(texts), self.workers, self.chunks_per_worker))
-        parts = Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(ref, c) for c in chunks)
-        return [f for part in parts for f in part]
+        return [f for part in self.evaluate_each([ref] * len(chunks), chunks) for f in part]
+
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]`` (loky does not pin a task to a process)."""
+        from joblib import Parallel, delayed
+
+        return Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(r, c) for r, c in zip(refs, chunks))
 
     def close(self) -> None:
         return None
+
+
+class WorkersLost(ConnectionError):
+    """The Dask cluster lost every worker (or kept killing them) while work was pending."""
+
+
+class SchedulerUnreachable(ConnectionError):
+    """No Dask scheduler answered at the given address."""
 
 
 class DaskExecutor:
@@ -136,15 +176,21 @@ class DaskExecutor:
 
     Tasks are submitted with ``retries`` so a failing chunk is re-run; a chunk on a worker that
     dies is rescheduled by the scheduler on another worker, so a worker death costs a retry, not
-    the run.
+    the run. The address is tried for ``connect_timeout`` seconds before anything else runs; while
+    waiting for results, a cluster with no worker left for ``lost_after`` seconds is an error
+    (``WorkersLost``), not a silent hang: the engine's checkpoint of the last finished generation
+    stays intact for ``--resume``.
     """
 
-    def __init__(self, scheduler: Any, retries: int = 3, chunks_per_worker: int = 1):
+    def __init__(self, scheduler: Any, retries: int = 3, chunks_per_worker: int = 1, connect_timeout: float = 5.0,
+                 lost_after: float = 30.0, poll: float = 1.0):
         from dask.distributed import Client
 
         self._own = not isinstance(scheduler, Client)
-        self.client = Client(scheduler) if self._own else scheduler
+        self.address = scheduler if self._own else scheduler.scheduler.address
+        self.client = _connect(scheduler, connect_timeout) if self._own else scheduler
         self.retries, self.chunks_per_worker = retries, chunks_per_worker
+        self.lost_after, self.poll = lost_after, poll
 
     def _n_workers(self) -> int:
         return max(1, len(self.client.nthreads()))
@@ -155,11 +201,66 @@ class DaskExecutor:
         ref, texts = problem_ref(problem), [problem.encode(x) for x in batch]
         chunks = split(texts, n_chunks(problem, len(texts), self._n_workers(), self.chunks_per_worker))
         futures = self.client.map(evaluate_chunk, [ref] * len(chunks), chunks, retries=self.retries, pure=False)
-        return [f for part in self.client.gather(futures) for f in part]
+        self._wait(futures)
+        try:
+            parts = self.client.gather(futures)
+        except Exception as exc:
+            if type(exc).__name__ == "KilledWorker":  # distributed.scheduler.KilledWorker
+                raise WorkersLost(f"Dask at {self.address}: a task killed {self.retries + 1} workers in a row "
+                                  f"({exc}); the checkpoint of the last finished generation is intact") from None
+            raise
+        return [f for part in parts for f in part]
+
+    def _wait(self, futures: list[Any]) -> None:
+        """Block until every future is done; raise ``WorkersLost`` when the cluster has no worker for
+        ``lost_after`` seconds meanwhile."""
+        from dask.distributed import wait
+
+        empty_since = None
+        while True:
+            try:
+                wait(futures, timeout=self.poll)
+                return
+            except TimeoutError:
+                pass
+            if self.client.nthreads():
+                empty_since = None
+                continue
+            empty_since = empty_since or time.monotonic()
+            if time.monotonic() - empty_since >= self.lost_after:
+                self.client.cancel(futures)
+                raise WorkersLost(f"every Dask worker of {self.address} is gone (none for {self.lost_after:g} s) "
+                                  "with work pending; the checkpoint of the last finished generation is intact: "
+                                  "start workers again and rerun with --resume")
+
+    def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
+        """Chunk k by the problem ``refs[k]``, pinned to worker k mod W (sorted addresses), so a problem
+        holding a shard of the statistics stays resident on one worker run-long; if that worker dies the
+        task may run elsewhere (``allow_other_workers``), which then loads that shard."""
+        workers = sorted(self.client.nthreads())
+        futures = [self.client.submit(evaluate_chunk, r, c, workers=[workers[k % len(workers)]],
+                                      allow_other_workers=True, retries=self.retries, pure=False)
+                   for k, (r, c) in enumerate(zip(refs, chunks))]
+        return self.client.gather(futures)
 
     def close(self) -> None:
         if self._own:
             self.client.close()
+
+
+def _connect(address: Any, timeout: float) -> Any:
+    """A Client of ``address``, or one line saying it did not answer (instead of a 30 s wait and a traceback)."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError) as exc:
+        raise SchedulerUnreachable(f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s "
+                                   f"({type(exc).__name__}); check that `dask scheduler` runs there, that the "
+                                   "host and port are right and reachable from here") from None
+    except ValueError as exc:
+        raise SchedulerUnreachable(f"--scheduler {address!r} is not a scheduler address ({exc}); "
+                                   "give tcp://host:port") from None
 
 
 def make_executor(workers: int = 1, scheduler: Any = None, retries: int = 3) -> Executor:

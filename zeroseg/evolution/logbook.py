@@ -13,6 +13,7 @@ import pandas as pd
 from zeroseg.evolution.checkpoint import EngineState
 from zeroseg.evolution.problem import Fitness, Problem
 from zeroseg.evolution.selection import pareto_front, select_top
+from zeroseg.jsonio import write_json
 
 
 def log_row(state: EngineState, new: list[tuple[str, Fitness]], rejected: dict[str, int]) -> dict[str, Any]:
@@ -73,7 +74,7 @@ class EvolutionResult:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         self.log.to_csv(out / "log.csv", index=False)
-        (out / "result.json").write_text(json.dumps(self.summary(problem), indent=2))
+        write_json(out / "result.json", self.summary(problem))
 
 
 def build_result(problem: Problem, state: EngineState, hof_size: int, multiobjective: bool) -> EvolutionResult:

@@ -27,6 +27,9 @@ from zeroseg.latency.table import LookupTable, TableMiss
 from zeroseg.spaces.base import create_space
 
 
+MLP_SHA = "mlp_sha256"  # meta key: checksum of the MLP file saved beside the table
+
+
 def block_space(name: str) -> BlockSpace:
     """The registered space ``name``, checked to expose ``blocks``/``make_block``."""
     space = create_space(name)
@@ -62,7 +65,7 @@ def build_models(space_name: str, out: Path, device: str = "cpu", input_size: tu
     _measure_missing(space, data, specs, texts, out, device, input_size, num_classes, protocol, seed, progress)
     mlp = MLPPredictor.fit(list(data.blocks.values()), seed=seed, steps=mlp_steps)
     _fit_calibration(space, data, mlp, input_size, num_classes)
-    mlp.save(mlp_path(out))
+    data.meta[MLP_SHA] = mlp.save(mlp_path(out))
     data.save(out)
     return data
 
@@ -101,7 +104,7 @@ def recalibrate(path: Path, progress: bool = True) -> dict[str, list[float]]:
     measure_rounds(texts, make, meta["device"], Protocol(**meta["protocol"]), pending, data.networks.update,
                    desc=f"{space.name} calibration networks", progress=progress)
     _fit_calibration(space, data, models.mlp, size, classes)
-    models.mlp.save(mlp_path(models.path))
+    data.meta[MLP_SHA] = models.mlp.save(mlp_path(models.path))
     data.save(models.path)
     return {model: [before.get(model, [1.0, 0.0])[0], data.calibration[model][0]] for model in data.calibration}
 
@@ -144,7 +147,7 @@ class LatencyModels:
         if not self.path.exists():
             raise FileNotFoundError(f"latency file {self.path} not found (run `zeroseg latency build` first)")
         self.data = LatencyData.load(self.path)
-        self.mlp = MLPPredictor.load(mlp_path(self.path))
+        self.mlp = MLPPredictor.load(mlp_path(self.path), self.data.meta.get(MLP_SHA))
         self.space = block_space(self.data.meta["space"])
         self.input_size = tuple(self.data.meta["input_size"])
 

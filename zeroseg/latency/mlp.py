@@ -22,6 +22,7 @@ from zeroseg.atomic import atomic_write
 from zeroseg.latency.measure import block_macs, fixed_threads
 from zeroseg.latency.spec import BlockSpace, BlockSpec
 from zeroseg.latency.store import BlockRecord
+from zeroseg.tensorfile import file_sha256, load_tensors, verify_sha256
 
 
 def _features(spec: BlockSpec, macs: int, vocab: list[str]) -> list[float]:
@@ -103,22 +104,26 @@ class MLPPredictor:
         a, b = self.calibration
         return a * total + b
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path) -> str:
+        """Write the model; returns the file's sha256 (stored in the latency file's meta, checked on load)."""
         state = {"state_dict": self.model.state_dict(), "vocab": self.vocab, "mean": self.mean.tolist(),
                  "std": self.std.tolist(), "hidden": self.model.net[0].out_features,
                  "calibration": list(self.calibration)}
-        atomic_write(path, lambda tmp: torch.save(state, tmp), fsync=False)
+        return file_sha256(atomic_write(path, lambda tmp: torch.save(state, tmp), fsync=False))
 
     @classmethod
-    def load(cls, path: Path) -> "MLPPredictor":
-        """Load with ``weights_only=True``: tensors and plain values only, never arbitrary pickles."""
+    def load(cls, path: Path, sha256: str | None = None) -> "MLPPredictor":
+        """Load with ``weights_only=True`` (tensors and plain values only, never arbitrary pickles),
+        after checking the bytes against ``sha256`` when the latency file recorded one."""
+        if sha256 is not None and Path(path).is_file():
+            verify_sha256(path, sha256, "MLP latency model")
+        d = load_tensors(path, "MLP latency model")
         try:
-            d = torch.load(path, map_location="cpu", weights_only=True)
             model = LatencyMLP(len(d["mean"]), int(d["hidden"]))
             model.load_state_dict(d["state_dict"])
-        except FileNotFoundError:
-            raise
-        except (KeyError, RuntimeError, TypeError) as exc:
-            raise ValueError(f"{path}: not a zeroseg MLP latency model ({exc})") from None
-        return cls(model, list(d["vocab"]), np.array(d["mean"]), np.array(d["std"]),
-                   (float(d["calibration"][0]), float(d["calibration"][1])))
+            a, b = (float(d["calibration"][0]), float(d["calibration"][1]))
+        except (KeyError, RuntimeError, TypeError, IndexError, ValueError) as exc:
+            raise ValueError(f"{path}: not a zeroseg MLP latency model ({type(exc).__name__})") from None
+        if not (math.isfinite(a) and math.isfinite(b) and a > 0):
+            raise ValueError(f"{path}: impossible calibration [{a}, {b}] (damaged or edited)")
+        return cls(model, list(d["vocab"]), np.array(d["mean"]), np.array(d["std"]), (a, b))

@@ -1,4 +1,5 @@
-"""The DSL proxy library: ``proxies/*.proxy`` text files, registered as ``kind="dsl"`` proxies.
+"""The DSL proxy library: ``data/library/*.proxy`` text files (plus user folders), registered as
+``kind="dsl"`` proxies.
 
 File format (one proxy per file, the file stem is its name)::
 
@@ -28,10 +29,23 @@ KNOWN = REQUIRED + ("note",)
 SUFFIX = ".proxy"
 
 
+PATH_ENV = "ZEROSEG_PROXY_PATH"  # user folders of .proxy files, os.pathsep-separated
+
+
 def library_dir() -> Path:
-    """``$ZEROSEG_PROXY_LIBRARY`` or the repository's ``proxies/`` folder."""
+    """The main library: ``$ZEROSEG_PROXY_LIBRARY`` or the packaged ``zeroseg/proxies/data/library``
+    (package data, so a wheel install carries it)."""
     env = os.environ.get("ZEROSEG_PROXY_LIBRARY")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "proxies"
+    return Path(env) if env else Path(__file__).resolve().parent / "data" / "library"
+
+
+def library_dirs() -> list[Path]:
+    """The main library, then each user folder of ``$ZEROSEG_PROXY_PATH`` (``--proxy-path``), in order."""
+    users = [Path(p) for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    missing = [str(p) for p in users if not p.is_dir()]
+    if missing:
+        raise ValueError(f"${PATH_ENV}: no such folder {', '.join(missing)}")
+    return [library_dir(), *users]
 
 
 @dataclass(frozen=True)
@@ -98,17 +112,17 @@ def library_files(folder: Path | None = None) -> list[Path]:
 
 
 @lru_cache(maxsize=None)
-def _graph(expression: str):
+def _graph(expression: str, source: str):
     from zeroseg.dsl import parse
 
-    return parse(expression)
+    return parse(expression, source=source)
 
 
 def _make(pf: ProxyFile):
     def dsl_proxy(ctx: ArchContext) -> float:
         from zeroseg.dsl import evaluate
 
-        score = evaluate(_graph(pf.expression), ctx.stats())
+        score = evaluate(_graph(pf.expression, f"proxy {pf.name}"), ctx.stats())
         if score.invalid:
             raise ProxyFailure(score.invalid)
         return float(score.value)
@@ -130,4 +144,5 @@ def register_library(folder: Path | None = None) -> list[str]:
     return names
 
 
-register_library()
+for _folder in library_dirs():
+    register_library(_folder)

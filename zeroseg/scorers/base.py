@@ -2,9 +2,11 @@
 
 Contract (declared in ``@register_scorer``): ``needs`` ⊆ {"dataset", "training"}, ``cost``, a
 short sentence on what one candidate costs, and ``smoke``, the options of a small, quick setting
-(the registry-driven tests use it). A scorer is rebuilt on Dask/joblib workers from JSON
-(``setup`` + ``options()``), so everything it learns once per search (``calibrate``: AVT min/max
-of SasWOT, Eq. 4) must come back as JSON-able options.
+(the registry-driven tests use it), and optionally ``flags``, ``{constructor parameter: help}``: the
+options ``zeroseg search`` offers as ``--param-name`` flags (type and default from the constructor;
+any parameter can also be given as ``--scorer-opt KEY=VALUE``). A scorer is rebuilt on Dask/joblib
+workers from JSON (``setup`` + ``options()``), so everything it learns once per search
+(``calibrate``: AVT min/max of SasWOT, Eq. 4) must come back as JSON-able options.
 """
 
 from __future__ import annotations

@@ -53,7 +53,8 @@ def proxy_terms(proxy: str) -> tuple[list[Term], int, bool]:
 
 @register_scorer("proxy", needs=("dataset",), training=False,
                  cost="one build + one forward/backward on the scoring batch per candidate",
-                 smoke={"avt_samples": 3})
+                 smoke={"avt_samples": 3},
+                 flags={"avt_samples": "random genotypes for the AVT min/max of a composite proxy"})
 class ProxyScorer:
     """Scores genotypes of ``setup.space`` with ``proxy`` (a name or a ``.proxy`` file)."""
 

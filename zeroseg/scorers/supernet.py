@@ -22,7 +22,11 @@ from zeroseg.supernet.train import SupernetSettings
 @register_scorer("supernet", needs=("dataset", "training"), training=True,
                  cost="one supernet training per settings (cached on disk), then per candidate k SGD steps "
                       "and a forward pass over the val subset",
-                 smoke={"supernet_steps": 2, "finetune_steps": 1, "supernet_val_images": 2})
+                 smoke={"supernet_steps": 2, "finetune_steps": 1, "supernet_val_images": 2},
+                 flags={"supernet_steps": "single-path training steps of the supernet",
+                        "finetune_steps": "SGD steps per candidate on inherited weights",
+                        "supernet_val_images": "val images of the candidate's mIoU",
+                        "supernet_dir": "folder of reusable supernet checkpoints"})
 class SupernetScorer:
     """Scores genotypes of ``setup.space`` by fine-tuned val mIoU with weights from a shared supernet."""
 

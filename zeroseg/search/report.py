@@ -16,6 +16,7 @@ from zeroseg.evolution import EvolutionResult, Fitness
 from zeroseg.evolution.checkpoint import load as load_checkpoint
 from zeroseg.evolution.plots import search_curve
 from zeroseg.search.plots import pareto_plot
+from zeroseg.jsonio import write_json
 
 
 def evaluated_table(problem: Any, checkpoint: Path) -> pd.DataFrame:
@@ -83,7 +84,7 @@ def write_outputs(problem: Any, main: EvolutionResult, other: EvolutionResult | 
     main.log.to_csv(out / "log.csv", index=False)
     top = ranked_table(problem, main.hall_of_fame)
     top.to_csv(out / "topk.csv", index=False)
-    (out / "topk.json").write_text(json.dumps(_frame_records(top), indent=1))
+    write_json(out / "topk.json", _frame_records(top), indent=1)
     report: dict[str, Any] = {
         "evaluated": main.evaluations, "valid": int(table["valid"].sum()) if len(table) else 0,
         "rejected": main.rejected, "restarts": len(main.restarts), "generations": main.generations,

@@ -5,7 +5,8 @@ Proxy discovery evaluates thousands of candidate proxies on the same architectur
 Safety: an entry is written to a temporary file in the cache folder and renamed into place
 (``os.replace`` is atomic), so concurrent writers of the same key each leave a complete file and a
 reader never sees a partial one. Every read checks length and sha256 (``serial``); a corrupt or
-truncated entry is deleted and reported as a miss, so ``get_or_compute`` recomputes it. Recency is
+truncated entry, or one whose stored key is not the key asked for (an entry moved or copied to
+another name), is deleted and reported as a miss, so ``get_or_compute`` recomputes it. Recency is
 the file's mtime (touched on every hit); ``put`` evicts the least recently used entries while the
 folder holds more than ``max_bytes``.
 """
@@ -17,6 +18,7 @@ import json
 import os
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +32,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".zss"
 _KEY = re.compile(r"[0-9A-Za-z][0-9A-Za-z_.-]{0,127}")
 _STALE_TMP_S = 3600.0
+KEY_FIELD = "cache_key"  # the key an entry was written under, inside its checksummed payload
 
 
 def cache_key(
@@ -61,6 +64,18 @@ def cache_key(
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:40]
 
 
+def derived_key(stats: NetStats) -> str | None:
+    """The key an entry's own metadata implies (entries written before the key was stored in them);
+    ``None`` when the metadata lacks a setting the key needs."""
+    m = stats.meta
+    try:
+        return cache_key(m["space"], m["net_code"], tuple(m["resolution"]), m["batch_id"], m["seed"], m["dtype"],
+                         max_rows=m["sketch"]["max_rows"], max_units=m["sketch"]["max_units"],
+                         input_jacobian=stats.input_jacobian is not None)
+    except (KeyError, TypeError):
+        return None
+
+
 class StatsCache:
     """A folder of ``<key>.zss`` entries bounded to ``max_bytes`` (default 4 GiB)."""
 
@@ -85,8 +100,14 @@ class StatsCache:
         except FileNotFoundError:
             self.misses += 1
             return None
+        except IsADirectoryError:
+            raise ValueError(f"statistics cache entry {path} is a folder, not a file; remove it") from None
         try:
             stats = serial.decode(blob)
+            stored = stats.meta.pop(KEY_FIELD, None)
+            legacy = stored is None and derived_key(stats) == key
+            if stored != key and not legacy:  # an entry moved or copied to another key: another arch's statistics
+                raise serial.CorruptStats(f"entry holds key {stored!r}")
         except serial.CorruptStats:
             self.corrupt += 1
             self.misses += 1
@@ -97,11 +118,13 @@ class StatsCache:
         except FileNotFoundError:
             pass  # evicted by another process meanwhile; the data read is still valid
         self.hits += 1
+        if legacy:  # written before keys were stored: its settings re-derive the key; store it from now on
+            self.put(key, stats)
         return stats
 
     def put(self, key: str, stats: NetStats) -> None:
         """Write atomically (temporary file + rename), then evict down to ``max_bytes``."""
-        path, blob = self.path(key), serial.encode(stats)
+        path, blob = self.path(key), serial.encode(replace(stats, meta={**stats.meta, KEY_FIELD: key}))
         atomic_write(path, blob)
         self.evict(keep=path)
 

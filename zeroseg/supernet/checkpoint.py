@@ -10,7 +10,6 @@ be read, or whose sidecar names other settings, is a ``SupernetCheckpointError``
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import torch
 from zeroseg.atomic import atomic_write
 from zeroseg.paths import cache_dir
 from zeroseg.supernet.store import WeightStore
+from zeroseg.tensorfile import load_tensors
 from zeroseg.supernet.train import SupernetSettings
 
 DEFAULT_DIR = cache_dir("supernet")
@@ -73,10 +73,10 @@ def load(path: Path, s: SupernetSettings, device: str | torch.device = "cpu") ->
         raise SupernetCheckpointError(f"supernet checkpoint {path} was trained with other settings "
                                       f"(differs in {', '.join(diff)}); expected {s.to_dict()}")
     try:
-        state = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, TypeError) as exc:
-        why = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
-        raise SupernetCheckpointError(f"supernet checkpoint {path} is unreadable ({why}); "
+        state = load_tensors(path, "supernet checkpoint", device)
+    except ValueError as exc:  # never torch's advice to unpickle with weights_only=False
+        why = str(exc).removeprefix(f"supernet checkpoint {path} ")
+        raise SupernetCheckpointError(f"supernet checkpoint {path} is unreadable (it {why}); "
                                       "delete it to retrain") from None
     if not isinstance(state, dict) or not state:
         raise SupernetCheckpointError(f"supernet checkpoint {path} holds {type(state).__name__}, "

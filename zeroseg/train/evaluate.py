@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,12 @@ import torch
 from torch import nn
 
 from zeroseg.data.base import SegDataset
+from zeroseg.data.loader import loader_options
 from zeroseg.data.transforms import denormalize
 from zeroseg.progress import progress as show_progress
 from zeroseg.train.metrics import confusion_matrix, scores
 from zeroseg.train.trainer import split_output, upsample
+from zeroseg.jsonio import write_json
 
 
 @dataclass
@@ -41,7 +42,7 @@ def predict(model: nn.Module, x: torch.Tensor, size: tuple[int, int], flip: bool
 
 
 def evaluate(model: nn.Module, dataset: SegDataset, split: str, device: str = "cpu", flip: bool = False,
-             batch_size: int = 1, workers: int = 0, panel: int = 0,
+             batch_size: int = 1, workers: int | None = None, panel: int = 0,
              progress: bool = False) -> tuple[EvalResult, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
     """Confusion-matrix metrics over ``dataset`` and ``panel`` (image, GT, prediction) triples taken
     evenly across the split (CamVid's neighbouring frames are near duplicates)."""
@@ -50,9 +51,9 @@ def evaluate(model: nn.Module, dataset: SegDataset, split: str, device: str = "c
     cm = torch.zeros(k, k, dtype=torch.int64)
     rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     every, seen = max(1, len(dataset) // max(panel, 1)), 0
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, num_workers=workers)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, **loader_options(device, workers))
     for x, y in show_progress(loader, enabled=progress, desc=f"eval {split}"):
-        pred = predict(model, x.to(device), tuple(y.shape[-2:]), flip).argmax(1).cpu()
+        pred = predict(model, x.to(device, non_blocking=True), tuple(y.shape[-2:]), flip).argmax(1).cpu()
         cm += confusion_matrix(pred, y, k, dataset.ignore_index)
         for i in range(len(x)):
             if (seen + i) % every == 0 and len(rows) < panel:
@@ -70,7 +71,7 @@ def write_report(result: EvalResult, out: Path, extra: dict[str, Any] | None = N
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     js, cs = out / f"eval_{result.split}.json", out / f"eval_{result.split}.csv"
-    js.write_text(json.dumps({**asdict(result), **(extra or {})}, indent=2))
+    write_json(js, {**asdict(result), **(extra or {})})
     with open(cs, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(("class", "iou"))

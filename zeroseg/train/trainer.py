@@ -9,16 +9,19 @@ torch RNG states; with the seeded sample stream this makes ``resume`` bit-exact 
 from __future__ import annotations
 
 import csv
+import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from zeroseg.data.base import SegDataset
+from zeroseg.data.loader import loader_options
 from zeroseg.data.sampler import SeededStream
 from zeroseg.progress import progress as show_progress
 from zeroseg.train import checkpoint as ckpt
@@ -44,7 +47,7 @@ class TrainConfig:
     device: str = "cpu"
     ckpt_every: int = 100
     keep: int = 2
-    workers: int = 0
+    workers: int | None = None  # None: data.loader.auto_workers (0 on CPU, several on CUDA)
     aux_weight: float = 0.4
     kd_weight: float = 0.0
     kd_temperature: float = 1.0
@@ -70,6 +73,18 @@ class TrainResult:
     log: Path
     curve: Path
     model: Path
+
+
+@contextmanager
+def cudnn_autotune(device: torch.device) -> Iterator[None]:
+    """cuDNN benchmark mode while training on CUDA: crops and batches have one fixed shape
+    (``drop_last``), so each layer's fastest algorithm is searched once and reused; restored after."""
+    old = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = old or device.type == "cuda"
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = old
 
 
 def split_output(out: Any) -> tuple[torch.Tensor, list[torch.Tensor]]:
@@ -151,15 +166,16 @@ class Trainer:
         self.opt.zero_grad(set_to_none=True)
         with torch.autocast("cuda", dtype=torch.float16, enabled=self.amp):
             loss = self.loss(x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True))
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss is {loss.item()} at iteration {self.iteration + 1}; lower --lr")
+        value = float(loss.item())  # the step's one host sync (logged anyway)
+        if not math.isfinite(value):
+            raise FloatingPointError(f"loss is {value} at iteration {self.iteration + 1}; lower --lr")
         self.scaler.scale(loss).backward()
         self.scaler.step(self.opt)
         self.scaler.update()
-        return float(loss.item()), lr
+        return value, lr
 
     def start(self, resume: bool) -> None:
-        found = ckpt.latest(self.out)
+        found = ckpt.latest(self.out, intact=resume)
         if resume:
             if found is None:
                 raise FileNotFoundError(f"nothing to resume: no checkpoint in {self.out / ckpt.CKPT_DIR}")
@@ -174,8 +190,7 @@ class Trainer:
     def batches(self) -> torch.utils.data.DataLoader:
         stream = SeededStream(len(self.dataset), self.cfg.seed, self.iteration * self.cfg.batch_size)
         return torch.utils.data.DataLoader(self.dataset, batch_size=self.cfg.batch_size, sampler=stream,
-                                           num_workers=self.cfg.workers, drop_last=True,
-                                           pin_memory=self.device.type == "cuda")
+                                           drop_last=True, **loader_options(self.device, self.cfg.workers))
 
     def run(self, resume: bool = False) -> TrainResult:
         """Train until the iteration count or time budget is used; returns where things were written."""
@@ -185,16 +200,17 @@ class Trainer:
         self.model.train()
         bar = show_progress(total=self.cfg.iters, initial=self.iteration, enabled=self.cfg.progress, desc="train")
         last, t0 = float("nan"), time.perf_counter() - self.elapsed
-        for x, y in self.batches():
-            if self.progress() >= 1.0:
-                break
-            last, lr = self.step(x, y)
-            self.iteration, self.elapsed = self.iteration + 1, time.perf_counter() - t0
-            write_rows(self.log_path, [(self.iteration, repr(last), repr(lr), f"{self.elapsed:.3f}")], "a")
-            bar.update(1)
-            bar.set_postfix(loss=f"{last:.4f}", lr=f"{lr:.2e}", **self.left())
-            if self.iteration % self.cfg.ckpt_every == 0:
-                self.save()
+        with cudnn_autotune(self.device):
+            for x, y in self.batches():
+                if self.progress() >= 1.0:
+                    break
+                last, lr = self.step(x, y)
+                self.iteration, self.elapsed = self.iteration + 1, time.perf_counter() - t0
+                write_rows(self.log_path, [(self.iteration, repr(last), repr(lr), f"{self.elapsed:.3f}")], "a")
+                bar.update(1)
+                bar.set_postfix(loss=f"{last:.4f}", lr=f"{lr:.2e}", **self.left())
+                if self.iteration % self.cfg.ckpt_every == 0:
+                    self.save()
         bar.close()
         if ckpt.latest(self.out) != ckpt.iter_path(self.out, self.iteration):
             self.save()

@@ -8,9 +8,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from zeroseg.cli import add_device_arg, command
-from zeroseg.paths import wrote_line
+from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.cli.commands.train import add_data_args, make_dataset
+from zeroseg.cli.options import add_size_arg
+from zeroseg.paths import wrote_line
 
 
 @command("eval", help="evaluate a trained checkpoint: mIoU, pixel accuracy, FPS, PNG panel")
@@ -19,22 +20,23 @@ class Eval:
     def add_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--checkpoint", required=True, help="checkpoint file or training --out folder")
         p.add_argument("--split", default="val", help="split to evaluate (default val)")
-        add_data_args(p)
+        add_data_args(p, None, "classes of a folder dataset (default: the checkpoint's)")
         p.set_defaults(dataset=None)
-        p.add_argument("--input-size", type=int, nargs=2, default=None, metavar=("H", "W"),
-                       help="network input size (default: the training size from the checkpoint)")
+        add_size_arg(p, None, "network input size (default: the training size from the checkpoint)")
         p.add_argument("--flip", action="store_true", help="average with the horizontally flipped input")
         p.add_argument("--batch-size", type=int, default=1, help="evaluation batch size (default 1)")
         p.add_argument("--fps", action="store_true", help="also measure FPS/latency at --fps-size, batch 1")
-        p.add_argument("--fps-size", type=int, nargs=2, default=(360, 480), metavar=("H", "W"),
-                       help="resolution of the speed measurement (default 360 480)")
+        add_size_arg(p, (360, 480), "resolution of the speed measurement", flag="--fps-size")
         p.add_argument("--fps-runs", type=int, default=50, help="timed runs after 10 warm-up runs")
         p.add_argument("--panel", type=int, default=0, metavar="N", help="write a PNG panel of N samples")
         p.add_argument("--out", default=None, help="report folder (default: next to the checkpoint)")
+        add_seed_arg(p)
         add_device_arg(p)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        import torch
+
         from zeroseg.data import EvalTransform
         from zeroseg.threads import choose_threads
         from zeroseg.train import checkpoint as ckpt
@@ -42,7 +44,8 @@ class Eval:
         from zeroseg.train.panels import save_panel
         from zeroseg.train.speed import measure_speed
 
-        print(choose_threads(args.threads).line("eval"), file=sys.stderr)
+        check_eval_args(args)
+        torch.manual_seed(args.seed)  # the FPS inputs and any random op of a network
         path = ckpt.resolve(Path(args.checkpoint))
         model, meta = ckpt.load_model(path, args.device)
         args.dataset = args.dataset or meta.get("dataset", "camvid")
@@ -51,6 +54,7 @@ class Eval:
         ds = make_dataset(args, args.split, EvalTransform(size), num_classes=int(meta["num_classes"]))
         if ds.num_classes != int(meta["num_classes"]):
             raise ValueError(f"{args.dataset} has {ds.num_classes} classes, the checkpoint {meta['num_classes']}")
+        print(choose_threads(args.threads).line("eval"), file=sys.stderr)  # inputs checked: one line on error
         res, rows = evaluate(model, ds, args.split, args.device, args.flip, args.batch_size, args.workers,
                              args.panel, progress=True)
         out = Path(args.out) if args.out else (path.parent if path.parent.name != ckpt.CKPT_DIR else path.parent.parent)
@@ -69,3 +73,13 @@ class Eval:
         return 0
 
 
+def check_eval_args(args: argparse.Namespace) -> None:
+    """Sizes and counts the evaluation cannot use fail before it runs (not after, losing its results)."""
+    sizes = [("--fps-size", args.fps_size if args.fps else None), ("--input-size", args.input_size)]
+    for flag, size in sizes:
+        if size is not None and min(size) < 1:
+            raise ValueError(f"{flag} must be two sizes >= 1, got {' '.join(map(str, size))}")
+    for flag, value, low in (("--batch-size", args.batch_size, 1), ("--fps-runs", args.fps_runs, 1),
+                             ("--panel", args.panel, 0)):
+        if value < low:
+            raise ValueError(f"{flag} must be >= {low}, got {value}")

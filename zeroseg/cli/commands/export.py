@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-
-from zeroseg.cli import add_seed_arg, command
+from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.cli.options import add_size_arg
 from zeroseg.paths import wrote_line
 
 
@@ -20,11 +20,11 @@ class Export:
         p.add_argument("--format", required=True, choices=("torchscript", "onnx"),
                        help="torchscript (built in) or onnx (pip install 'zeroseg[export]')")
         p.add_argument("--out", required=True, help="file to write")
-        p.add_argument("--input-size", type=int, nargs=2, default=None, metavar=("H", "W"),
-                       help="example input size (default: the training size from the checkpoint)")
+        add_size_arg(p, None, "example input size (default: the training size from the checkpoint)")
         p.add_argument("--check-batch", type=int, default=2, help="random test batch size for the check")
         p.add_argument("--atol", type=float, default=1e-4, help="max allowed |exported - PyTorch|")
         add_seed_arg(p)
+        add_device_arg(p, "device the network is traced on (the check runs on cpu)")
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
@@ -33,11 +33,12 @@ class Export:
         from zeroseg.train.checkpoint import load_model
         from zeroseg.train.export import check_export, export
 
-        model, meta = load_model(Path(args.checkpoint), "cpu")
+        model, meta = load_model(Path(args.checkpoint), args.device)
         size = tuple(args.input_size or meta["input_size"])
         gen = torch.Generator().manual_seed(args.seed)
+        example = torch.randn(1, 3, *size, generator=gen).to(args.device)
         try:
-            path = export(model, torch.randn(1, 3, *size, generator=gen), Path(args.out), args.format)
+            path = export(model, example, Path(args.out), args.format)
         except ImportError as exc:
             print(f"zeroseg export: error: {exc}", file=sys.stderr)
             return 2

@@ -8,17 +8,8 @@ import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.cli.options import NUM_CLASSES, add_size_arg
 from zeroseg.paths import wrote_line
-
-
-def _size(text: str) -> tuple[int, int]:
-    try:
-        h, w = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"input size must look like 360x480, got {text!r}") from None
-    if h < 64 or w < 64:
-        raise argparse.ArgumentTypeError(f"input size must be at least 64x64, got {text!r}")
-    return h, w
 
 
 @command("latency", help="build (measure) and query latency models: lookup table + MLP predictor")
@@ -33,7 +24,7 @@ class LatencyCommand:
         add_device_arg(b)
         b.add_argument("--out", required=True, type=Path, help="measurement JSON to write (MLP next to it, .mlp.pt)")
         b.add_argument("--resume", action="store_true", help="continue an interrupted build of --out")
-        b.add_argument("--input-size", type=_size, default=(360, 480), help="HxW (default 360x480)")
+        add_size_arg(b, (360, 480), "network input size", minimum=64)
         b.add_argument("--genotypes", type=int, default=200, help="genotypes sampled for blocks (default 200)")
         b.add_argument("--networks", type=int, default=10, help="whole networks measured (default 10)")
         b.add_argument("--repeats", type=int, default=5, help="timed runs per measurement, median kept (default 5)")
@@ -42,7 +33,8 @@ class LatencyCommand:
                        help="warm-up + repeats this many times, interleaved across modules (default 1; 3 on a busy "
                             "machine spreads each module's timings over the whole session)")
         b.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (default 1)")
-        b.add_argument("--num-classes", type=int, default=19, help="classes of the head (default 19)")
+        b.add_argument("--num-classes", type=int, default=NUM_CLASSES,
+                       help=f"classes of the head (default {NUM_CLASSES}, CamVid's)")
         b.add_argument("--mlp-steps", type=int, default=2000, help="MLP training steps (default 2000)")
         add_seed_arg(b)
         r = sub.add_parser("recalibrate", help="re-time a built model's calibration networks now, refit its factor",
@@ -54,7 +46,7 @@ class LatencyCommand:
         p.add_argument("--space", required=True, help="registered space name")
         p.add_argument("--genotype", required=True, help="genotype text (the space's encoding)")
         p.add_argument("--model", required=True, type=Path, help="measurement JSON written by `latency build`")
-        p.add_argument("--input-size", type=_size, default=None, help="HxW (default: the size it was built at)")
+        add_size_arg(p, None, "input size (default: the size it was built at)", minimum=64)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:

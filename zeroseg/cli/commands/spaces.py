@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from zeroseg.cli import add_seed_arg, command
+from zeroseg.cli.options import add_size_arg
 
 
 @command("spaces", help="list, describe and sample the segmenter search spaces")
@@ -19,8 +20,7 @@ class SpacesCommand:
         sub.add_parser("show", parents=[named], help="choices, rules, text format and published genotypes")
         sample = sub.add_parser("sample", parents=[named], help="random genotypes with params / FLOPs / activations")
         sample.add_argument("--n", type=int, default=5, help="number of genotypes (default 5)")
-        sample.add_argument("--input-size", type=int, nargs=2, default=(360, 480), metavar=("H", "W"),
-                            help="input size for the cost (default 360 480)")
+        add_size_arg(sample, (360, 480), "input size for the cost")
         sample.add_argument("--num-classes", type=int, default=11, help="classes of the head (default 11, CamVid)")
         add_seed_arg(sample)
 

@@ -7,7 +7,10 @@ keys: ``sigs`` (signatures), ``kind`` ("terminal", "op", "aggregate"), ``sketch`
 the unsketched tensor), ``safe`` (finite inputs always give finite outputs: no check needed),
 ``commutative`` and ``idempotent`` (used by the canonical form), ``opt_in`` (parsed and evaluated
 always, but drawn by the generators and DEAP's operators only when a search names it in ``extra``:
-an extension of SasWOT's vocabulary leaves the seeded runs of the plain vocabulary unchanged).
+an extension of SasWOT's vocabulary leaves the seeded runs of the plain vocabulary unchanged),
+``positional`` (torch's result for an element depends on where it lies in the tensor, e.g. its
+vectorised sigmoid differs in the last bit from its scalar tail: ``dsl.pool`` then applies it to each
+net's own slice, so a pooled score equals the net's own).
 
 Ops are batched over a leading axis of B layers that share shapes (net-level values have B = 1):
 matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals take one
@@ -36,13 +39,14 @@ def primitive(
     commutative: bool = False,
     idempotent: bool = False,
     opt_in: bool = False,
+    positional: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register ``fn`` as primitive ``name`` with its signatures and contract."""
     arities = {len(a) for a, _ in sigs}
     assert len(arities) == 1, f"{name}: all signatures need one arity"
     return PRIMITIVES.register(
         name, sigs=tuple(sigs), arity=arities.pop(), kind=kind, sketch=sketch, safe=safe,
-        commutative=commutative, idempotent=idempotent, opt_in=opt_in,
+        commutative=commutative, idempotent=idempotent, opt_in=opt_in, positional=positional,
     )
 
 

@@ -16,12 +16,12 @@ LIFT = (((S,), NS), ((SqB,), NB))
 
 
 @primitive("sum_layers", LIFT, kind="aggregate")
-def sum_layers(values: list[torch.Tensor]) -> torch.Tensor:
-    """Σ_layers v_l (scalars, or N × N matrices)."""
-    return torch.cat(values).sum(dim=0, keepdim=True)
+def sum_layers(values: list[torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """Σ_layers v_l (scalars, or N × N matrices); layers along ``dim`` (1: a batch of nets, ``dsl.pool``)."""
+    return torch.cat(values, dim=dim).sum(dim=dim, keepdim=True)
 
 
 @primitive("mean_layers", LIFT, kind="aggregate")
-def mean_layers(values: list[torch.Tensor]) -> torch.Tensor:
-    """(1/L)·Σ_layers v_l (scalars, or N × N matrices)."""
-    return torch.cat(values).mean(dim=0, keepdim=True)
+def mean_layers(values: list[torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """(1/L)·Σ_layers v_l (scalars, or N × N matrices); layers along ``dim``."""
+    return torch.cat(values, dim=dim).mean(dim=dim, keepdim=True)

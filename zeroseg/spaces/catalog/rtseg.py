@@ -116,7 +116,7 @@ class RTSegSpace(SearchSpace):
 
     def decode(self, text: str) -> RTSegGenotype:
         m = _TEXT.match(text.strip())
-        blocks = [re.fullmatch(r"(s)|([lm])([0-9]+)", t) for t in m.group(3).split(",")] if m else []
+        blocks = [re.fullmatch(r"(s)|([lm])([0-9]{1,9})", t) for t in m.group(3).split(",")] if m else []
         if not m or not all(blocks):
             raise InvalidGenotype(
                 f"rtseg: cannot parse {text!r}; expected 'detail widths|stage widths|blocks' like "

@@ -1,0 +1,84 @@
+"""References and the multi-term ensemble on the real TNB101 tables (Suite-Zero's columns: no network pass)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from zeroseg.correlation.metrics import kendall
+from zeroseg.discovery.archs import plan_archs
+from zeroseg.discovery.combine import bounds
+from zeroseg.discovery.ensemble import combine, fit_ensemble, held_out_curve, terms_of
+from zeroseg.discovery.fitness import sampled_tau
+from zeroseg.discovery.partners import table_baselines
+from zeroseg.discovery.references import avt_scores, best_avt_combo, one_hot, pool_ranks, references
+
+NAMES = ("suite_zero:flops", "suite_zero:jacov", "suite_zero:snip", "suite_zero:nwot", "suite_zero:grad_norm")
+
+
+@pytest.fixture(scope="module")
+def micro():
+    plan = plan_archs("micro", samples=50, repeats=4, limit=None, seed=0)
+    train = {k: v for k, v in table_baselines("micro", plan.train).items() if k in NAMES}
+    test = {k: v for k, v in table_baselines("micro", plan.test).items() if k in NAMES}
+    return plan, train, test
+
+
+def test_one_hot_micro_and_macro():
+    a, b = one_hot("micro", ["64-41414-1_00_210", "64-41414-1_00_213"])
+    assert a.shape == (24,) and a.sum() == 6 and np.abs(a - b).sum() == 2
+    m = one_hot("macro", ["64-1234-basic", "64-123412-basic"])
+    assert m.shape == (2, 30) and m[0].sum() == 6 and m[0][4 * 5] == 1 and m[1][4 * 5 + 1] == 1
+
+
+def test_pool_ranks_scale_and_nan():
+    r = pool_ranks(np.array([[3.0], [1.0], [np.nan], [2.0]]))
+    assert r[:, 0].tolist() == [1.0, 0.0, 0.5, 0.5]
+
+
+def test_best_pair_is_the_best_of_all_pairs_on_train(micro):
+    plan, train, test = micro
+    ref = best_avt_combo(train, test, plan.train.acc, plan.samples, 2, sorted(train))
+    lims = {n: bounds(train[n]) for n in train}
+    for pair in itertools.combinations(sorted(train), 2):
+        tau, _ = sampled_tau(avt_scores(train, pair, lims), plan.train.acc, plan.samples)
+        assert tau <= ref.detail["train_tau"] + 1e-12
+    assert ref.kind == "avt_pair" and not ref.self_contained and len(ref.test) == len(plan.test)
+
+
+def test_predictors_never_read_test_labels(micro):
+    plan, train, test = micro
+    refs = {r.name: r for r in references("micro", train, test, plan.train.codes, plan.test.codes,
+                                          plan.train.acc, plan.samples, 0)}
+    shuffled = {k: np.random.default_rng(1).permutation(v) for k, v in test.items()}
+    again = {r.name: r for r in references("micro", train, shuffled, plan.train.codes, plan.test.codes,
+                                           plan.train.acc, plan.samples, 0)}
+    for name in ("ridge[suite_zero]", "gbt[suite_zero]", "ridge[encoding]"):
+        np.testing.assert_allclose(refs[name].train, again[name].train)
+        assert kendall(refs[name].train, plan.train.acc) > 0.3
+    # AVT pairs and triples are formed from our own proxies only; Suite-Zero columns stay singles
+    assert {r.kind for r in refs.values()} == {"single", "ridge", "gbt"}
+
+
+def test_ensemble_starts_from_the_best_single_and_is_deterministic(micro):
+    plan, train, _ = micro
+    acc = plan.train.acc
+    block = fit_ensemble(train, acc, max_terms=3, folds=3, seed=0)
+    # a single term as the ensemble scores it: an arch the proxy cannot score counts as its minimum
+    best_single = max(kendall(np.nan_to_num(v, nan=np.nanmin(v)), acc) for v in train.values())
+    assert block["train_tau"] >= best_single - 1e-12
+    assert 1 <= block["size"] <= 3 and len(block["held_out_tau"]) == 3
+    assert fit_ensemble(train, acc, max_terms=3, folds=3, seed=0) == block
+    terms = terms_of(block)
+    assert kendall(combine(terms, train), acc) == pytest.approx(block["train_tau"])
+    assert all(t.name in train and t.hi > t.lo for t in terms)
+
+
+def test_held_out_curve_uses_folds_not_the_whole_split(micro):
+    plan, train, _ = micro
+    acc = plan.train.acc
+    curve = held_out_curve(train, acc, 2, 4, seed=0)
+    full = fit_ensemble(train, acc, max_terms=1, folds=4, seed=0)["train_tau"]
+    assert all(np.isfinite(curve)) and curve[0] != pytest.approx(full)

@@ -1,0 +1,78 @@
+"""Pooled discovery fitness (issue 15) equals the arch-by-arch path: scores bit for bit, failures word for word,
+τ as scipy's, and the fitness of fixed candidates as pinned from the pre-pool code (real archs at 32×32)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zeroseg.correlation.metrics import kendall, kendall_rows
+from zeroseg.discovery import fitness
+from zeroseg.discovery.fitness import sampled_tau, score_matrix, score_matrix_by_arch, tau_fitnesses
+from zeroseg.discovery.problem import ProxyDiscovery
+from zeroseg.discovery.statstore import memory_stats
+from zeroseg.dsl import parse
+
+PINNED = json.loads((Path(__file__).parent / "data" / "fast_fitness_pinned.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def problem(tmp_path_factory) -> ProxyDiscovery:
+    return ProxyDiscovery("micro", dict(cache_dir=str(tmp_path_factory.mktemp("stats")), resolution=32, batch_size=4),
+                          samples=4, repeats=3, archs=6, seed=0, layer_share=0.5)
+
+
+def test_kendall_rows_is_scipys_tau_b_with_ties_nan_and_constants():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 4, size=(60, 9)).astype(float)  # many ties
+    x[5] = 2.0  # constant row
+    x[6, :7] = np.nan  # two finite pairs only
+    x[7, [0, 3]] = [np.nan, np.inf]
+    x[8] = rng.normal(size=9)
+    y = rng.integers(0, 5, size=9).astype(float)
+    y[2] = np.nan
+    want = np.array([kendall(r, y) for r in x])
+    got = kendall_rows(x, y)
+    assert np.array_equal(got, want, equal_nan=True) and np.isnan(got[[5, 6]]).all() and np.isfinite(got[8])
+    assert np.array_equal(kendall_rows(x, np.tile(y, (60, 1))), want, equal_nan=True)  # y per row
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_pooled_scores_equal_arch_by_arch_bit_for_bit(problem, keep_going, monkeypatch):
+    graphs = [parse(t) for t, _, _ in PINNED["fitness"]]
+    codes = problem.fitness_codes
+    stats = memory_stats(problem.settings, codes)
+    want, why = score_matrix_by_arch(graphs, codes, stats, keep_going=keep_going)
+    got, got_why = score_matrix(graphs, codes, stats, keep_going=keep_going)
+    assert np.array_equal(got, want, equal_nan=True) and got_why == why
+    assert sum(w is not None for w in why) >= 5 and np.isfinite(want).sum() > 100  # both paths are exercised
+    monkeypatch.setattr(fitness, "POOL_ARCHS", 4)  # pools of 4 + 2 archs: the same numbers (shards rely on it)
+    split, split_why = score_matrix(graphs, codes, stats, keep_going=keep_going)
+    assert np.array_equal(split, want, equal_nan=True) and split_why == why
+
+
+def test_fitness_of_fixed_candidates_is_as_pinned_before_pooling(problem):
+    texts = [t for t, _, _ in PINNED["fitness"]]
+    fits = problem.evaluate([parse(t) for t in texts])
+    got = [[t, list(f.values) if f.ok else f.invalid, f.info] for t, f in zip(texts, fits)]
+    assert got == PINNED["fitness"]
+
+
+def test_partner_fitness_is_the_best_weight_of_the_combined_tau(problem):
+    graphs = [parse(t) for t, _, _ in PINNED["fitness"][:12]]
+    codes = problem.fitness_codes
+    scores, failed = score_matrix(graphs, codes, memory_stats(problem.settings, codes))
+    partner = scores[0]  # sum_layers(P): a real, valid score vector of these archs
+    fits = tau_fitnesses(scores, failed, problem.fitness_acc, problem.fitness_samples, partner, (0.5, 1.0))
+    from zeroseg.discovery.combine import avt_sum, bounds
+
+    for row, why, fit in zip(scores, failed, fits):
+        if why is not None or bounds(row) is None:
+            assert not fit.ok
+            continue
+        taus = [sampled_tau(avt_sum(row, partner, bounds(row), bounds(partner), w), problem.fitness_acc,
+                            problem.fitness_samples)[0] for w in (0.5, 1.0)]
+        assert fit.values[0] == max(taus) and fit.info["weight"] == (0.5, 1.0)[int(np.argmax(taus))]

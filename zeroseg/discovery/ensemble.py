@@ -1,0 +1,134 @@
+"""A found proxy of a few terms: Σ_i w_i·AVT(t_i), terms and weights chosen on train folds.
+
+SasWOT (Eq. 3–4) adds two AVT-normalised proxies with equal weights. Here the terms come from the
+search (the best distinct evolved DSL expressions) and from zeroseg's own library proxies, and a
+greedy forward selection adds the (term, weight) pair that raises the train Kendall-τ most, up to
+``max_terms``. To keep it from fitting the 347 / 241 train archs, the number of terms is chosen by
+K-fold cross-validation *within* the train split (select on K−1 folds, score the held-out fold),
+a term must raise the held-out τ by ``min_gain`` to be kept, and then the selection is refitted on
+the whole train split with that many terms. AVT bounds are the train split's min/max. The test
+split is never read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from scipy.stats import rankdata
+
+from zeroseg.correlation.metrics import kendall
+from zeroseg.discovery.combine import bounds
+from zeroseg.proxies.avt import normalize
+
+WEIGHTS = (-1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)
+MIN_FOLD = 5  # archs in a held-out fold (fewer make its τ meaningless)
+
+
+@dataclass(frozen=True)
+class Term:
+    """``weight``·AVT(``name``) with AVT bounds (lo, hi) from the train split."""
+
+    name: str
+    weight: float
+    lo: float
+    hi: float
+
+    def apply(self, values: np.ndarray) -> np.ndarray:
+        """This term's contribution; an arch the term cannot score contributes the term's minimum (0)."""
+        return self.weight * np.nan_to_num(normalize(np.asarray(values, float), self.lo, self.hi), nan=0.0)
+
+
+def combine(terms: Sequence[Term], vectors: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Σ term contributions on a pool (``vectors``: name → scores on that pool)."""
+    n = len(next(iter(vectors.values())))
+    return np.sum([t.apply(vectors[t.name]) for t in terms], axis=0) if terms else np.zeros(n)
+
+
+def tau_rows(rows: np.ndarray, y: np.ndarray, chunk: int = 64) -> np.ndarray:
+    """Kendall τ-b of every row of ``rows`` (finite values) against ``y``: Σ sx·sy / √(Σ|sx|·Σ|sy|)
+    over all ordered pairs, i.e. scipy's tau-b with ties, for many candidates at once."""
+    # ranks in float64 first: float32 would merge close scores (jacov's differ in the 7th digit) into ties
+    rows = rankdata(np.asarray(rows, np.float64), axis=1).astype(np.float32)
+    y = rankdata(np.asarray(y, np.float64)).astype(np.float32)
+    sy = np.sign(y[:, None] - y[None, :])
+    ny = np.abs(sy).sum()
+    out = np.empty(len(rows))
+    for start in range(0, len(rows), chunk):
+        block = rows[start:start + chunk]
+        sx = np.sign(block[:, :, None] - block[:, None, :])
+        num = np.einsum("kij,ij->k", sx, sy)
+        den = np.sqrt(np.abs(sx).sum(axis=(1, 2)) * ny)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start:start + chunk] = np.where(den > 0, num / den, np.nan)
+    return out
+
+
+def _greedy(vectors: Mapping[str, np.ndarray], acc: np.ndarray, idx: np.ndarray, max_terms: int,
+            weights: Sequence[float]) -> list[tuple[list[Term], float]]:
+    """Forward selection on archs ``idx``: the path of (terms, train τ) after 1..max_terms steps.
+    Each step scores every (term, weight) at once (``tau_rows``); ties go to the first in name order."""
+    lims = {n: bounds(v[idx]) for n, v in vectors.items()}
+    names = sorted(n for n, b in lims.items() if b is not None)
+    y = acc[idx]
+    unit = {n: Term(n, 1.0, *lims[n]).apply(vectors[n][idx]) for n in names}
+    current: list[Term] = []
+    total, path = np.zeros(len(idx)), []
+    for _ in range(max_terms):
+        options = [(n, float(w)) for n in names if all(t.name != n for t in current) for w in weights]
+        if not options:
+            break
+        taus = tau_rows(np.stack([total + w * unit[n] for n, w in options]), y)
+        if not np.isfinite(taus).any():
+            break
+        k = int(np.nanargmax(taus))
+        name, w = options[k]
+        current = current + [Term(name, w, *lims[name])]
+        total = total + w * unit[name]
+        path.append((list(current), float(taus[k])))
+    return path
+
+
+def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
+    order = np.random.default_rng([seed, 0xF01D]).permutation(n)
+    return [np.sort(order[i::k]) for i in range(k)]
+
+
+def held_out_curve(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: int, folds: int,
+                   seed: int, weights: Sequence[float] = WEIGHTS) -> list[float]:
+    """Mean held-out-fold τ after 1..max_terms greedy steps fitted on the other folds."""
+    n = len(acc)
+    scores = np.full((folds, max_terms), np.nan)
+    for f, held in enumerate(_folds(n, folds, seed)):
+        fit = np.setdiff1d(np.arange(n), held)
+        for step, (terms, _) in enumerate(_greedy(vectors, acc, fit, max_terms, weights)):
+            # the fold's terms keep the bounds of the archs they were fitted on
+            scores[f, step] = kendall(combine(terms, {t.name: vectors[t.name][held] for t in terms}), acc[held])
+    return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan") for c in scores.T]
+
+
+def fit_ensemble(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: int = 4, folds: int = 5,
+                 seed: int = 0, min_gain: float = 0.005, weights: Sequence[float] = WEIGHTS) -> dict[str, Any]:
+    """The combination to report: its size chosen on held-out train folds, refitted on all train archs.
+
+    ``vectors``: candidate term name → scores on the train pool (sign already applied or not: the
+    weights may be negative). Returns the terms, the held-out curve and the train τ of each size."""
+    folds = min(folds, len(acc) // MIN_FOLD)
+    if folds < 2:  # too few archs to hold any out: one term, the best on train
+        curve, max_terms = [float("nan")], 1
+    else:
+        curve = held_out_curve(vectors, acc, max_terms, folds, seed, weights)
+    size, best = 1, curve[0]
+    for k in range(2, len(curve) + 1):
+        if np.isfinite(curve[k - 1]) and curve[k - 1] > best + min_gain:
+            size, best = k, curve[k - 1]
+    path = _greedy(vectors, acc, np.arange(len(acc)), size, weights)
+    terms, train_tau = path[-1]
+    return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
+            "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
+            "candidates": len(vectors)}
+
+
+def terms_of(block: Mapping[str, Any]) -> list[Term]:
+    return [Term(**t) for t in block["terms"]]

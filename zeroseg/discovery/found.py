@@ -1,0 +1,87 @@
+"""From a finished search to the run's found proxy: candidates, fit on train, references, transfer.
+
+The candidates are the search's best distinct evaluated expressions (read from its checkpoint)
+plus the self-contained baselines; ``honest.honest_block`` fits the found proxy on train and
+scores it against every reference on test; with ``transfer`` the same proxy, unchanged, is scored
+on the other space and on the other TNB101 tasks (``transfer``). The statistics those need are
+collected into the cache first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from zeroseg.discovery import report as rep
+from zeroseg.discovery.archs import Pool
+from zeroseg.discovery.ensemble import combine, terms_of
+from zeroseg.discovery.honest import DSL, honest_block, top_distinct
+from zeroseg.discovery.statstore import StatsSettings, precompute
+from zeroseg.discovery.transfer import OTHER, TRANSFER_TASKS, task_pool, transfer_block
+from zeroseg.dsl import parse
+from zeroseg.evolution import checkpoint as ckpt
+
+
+def evaluated(checkpoint: Path) -> list[tuple[str, float]]:
+    """(text, train fitness) of every valid candidate the search evaluated."""
+    state = ckpt.load(checkpoint)
+    return [(e.text, float(e.values[0])) for e in state.memo.values() if e.invalid is None and e.values]
+
+
+def dsl_vectors(texts: Sequence[str], pool: Pool, settings: StatsSettings, device: str | None) -> dict[str, np.ndarray]:
+    """``dsl:<text>`` → scores on ``pool`` (NaN where a text fails on an arch)."""
+    if not texts:
+        return {}
+    scores, _ = rep.pool_scores([parse(t) for t in texts], pool, settings, device)
+    return {DSL + t: row for t, row in zip(texts, scores)}
+
+
+def term_vectors(space: str, texts: Sequence[str], pool: Pool, settings: StatsSettings, device: str | None,
+                 scores_csv: str | None) -> dict[str, np.ndarray]:
+    """Every candidate term and baseline on ``pool``: evolved texts, library, ours, Suite-Zero."""
+    return {**rep.baseline_vectors(space, pool, settings, device, scores_csv),
+            **dsl_vectors(texts, pool, settings, device)}
+
+
+def found_block(space: str, checkpoint: Path, train: Pool, test: Pool, samples: Sequence[Sequence[int]],
+                settings: StatsSettings, metrics: Callable[[np.ndarray, np.ndarray], dict[str, Any]],
+                scores_csv: str | None, *, pool_size: int = 30, max_terms: int = 4, folds: int = 5,
+                n_boot: int = 1000, seed: int = 0, device: str | None = None) -> dict[str, Any]:
+    """The found proxy and its references (``honest.honest_block``) for the search in ``checkpoint``."""
+    texts = top_distinct(evaluated(checkpoint), pool_size)
+    train_v = term_vectors(space, texts, train, settings, device, scores_csv)
+    test_v = term_vectors(space, texts, test, settings, device, scores_csv)
+    block = honest_block(space, train_v, test_v, train.codes, test.codes, train.acc, test.acc, samples, metrics,
+                         max_terms=max_terms, folds=folds, n_boot=n_boot, seed=seed)
+    block["candidate_texts"] = texts
+    block["_train_vectors"] = train_v
+    return block
+
+
+def transfer_for(space: str, block: Mapping[str, Any], train_acc: np.ndarray, settings: StatsSettings,
+                 metrics: Callable[[np.ndarray, np.ndarray], dict[str, Any]], scores_for: Callable[[str], str | None],
+                 executor: Any = None, seed: int = 0, device: str | None = None,
+                 log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Cross-space and cross-task rows of the found proxy (statistics collected first)."""
+    terms = terms_of(block["found"])
+    texts = [t.name[len(DSL):] for t in terms if t.name.startswith(DSL)]
+    pools = [task_pool(OTHER[space], "segmentsemantic")] + [
+        task_pool(sp, task) for sp in (space, OTHER[space]) for task in TRANSFER_TASKS]
+    codes = sorted({c for p in pools for c in p.codes})
+    log(f"[discover] transfer: statistics of {len(codes)} archs of both spaces")
+    failures = precompute(settings, codes, executor)
+    if failures:
+        log(f"[discover] transfer: statistics failed for {len(failures)} archs (left out of their τ)")
+
+    def score(sp: str, pool: Pool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        vectors = term_vectors(sp, texts, pool, settings, device, scores_for(sp))
+        found = combine(terms, {t.name: vectors.get(t.name, np.full(len(pool), np.nan)) for t in terms})
+        missing = [t.name for t in terms if t.name not in vectors]
+        if missing:  # a term without scores on this space (e.g. no built-in scores there): no score
+            found = np.full(len(pool), np.nan)
+        return found, {n: v for n, v in vectors.items() if not n.startswith(DSL)}
+
+    own_train = {n: v for n, v in block["_train_vectors"].items() if n.startswith("ours:")}
+    return transfer_block(space, score, own_train, train_acc, metrics, seed)
