@@ -12,13 +12,13 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from zeroseg.data import create_dataset
+from zeroseg.data.transforms import resize_image, resize_label, to_tensor
+
 
 @lru_cache(maxsize=4)
 def _cached(dataset: str, root: str | None, input_size: tuple[int, int], n: int,
             seed: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
-    from zeroseg.data import create_dataset
-    from zeroseg.data.transforms import resize_image, resize_label, to_tensor
-
     ds = create_dataset(dataset, root, "train")
     if not 1 <= n <= len(ds):
         raise ValueError(f"scoring batch of {n} images, but the {dataset} train split has {len(ds)}")
