@@ -56,10 +56,17 @@ def test_saswot_is_sum_of_avt_components(twice):
     assert r["saswot"].value == pytest.approx(r["saswot_minus"].value + r["nwot"].value, rel=1e-12)
 
 
-def test_missing_avt_bounds_names_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setattr(avt, "AVT_FILE", tmp_path / "none.json")
-    with pytest.raises(KeyError, match="zeroseg proxies estimate-avt --space micro --resolution 64"):
-        score_arch("saswot", ARCH, **SETUP)
+def test_missing_avt_bounds_are_estimated_into_the_user_cache(tmp_path, monkeypatch, capsys):
+    shipped = tmp_path / "package" / "avt.json"
+    monkeypatch.setattr(avt, "AVT_FILE", shipped)
+    monkeypatch.setattr(avt, "ON_DEMAND_SAMPLES", 3)  # one of the 3 is degenerate: skipped
+    r = score_arch("saswot", ARCH, **SETUP)
+    assert r.ok, r.invalid
+    assert "estimating from 3 random networks of micro" in capsys.readouterr().err
+    entry = avt.load_avt(avt.user_avt_file())["micro@64x2"]
+    assert entry["n"] == 3 and set(entry["bounds"]) == {"saswot_minus", "nwot"} and not shipped.exists()
+    assert score_arch("saswot", ARCH, **SETUP).value == r.value  # the second time, read from the cache
+    assert "estimating" not in capsys.readouterr().err
 
 
 def test_avt_normalize_and_empty_range():
