@@ -14,6 +14,25 @@ ARCH = "64-41414-1_00_210"  # first micro row of the table
 SETUP = dict(resolution=64, batch_size=2, seed=0)
 
 
+# Values of the scoring code before the one-core rewrite (main at 8c23781, same setup): must not move.
+PINNED = {
+    "epe_nas": 1.9999900000797683e-05,
+    "fisher": 0.0010972931054225483,
+    "flops": 3270508544.0,
+    "grad_norm": 5.924123108386993,
+    "grasp": -0.1298762785229428,
+    "jacov": -2.004833873245139,
+    "l2_norm": 341.9527974128723,
+    "nwot": 24.783784866333008,
+    "params": 11902545.0,
+    "plain": 0.19663530543479316,
+    "saswot_minus": 2343609.25,
+    "snip": 30.551697583486302,
+    "synflow": 8.864011330140177e+26,
+    "zen": 7.229391325366176,
+}
+
+
 @pytest.fixture(scope="module")
 def avt_file(tmp_path_factory):
     """AVT min 0 / max 1 for both SasWOT components, so saswot = saswot_minus + nwot exactly."""
@@ -83,3 +102,8 @@ def test_score_arch_times_the_whole_call():
 def test_unknown_proxy_lists_known_names():
     with pytest.raises(KeyError, match="known: .*saswot"):
         score_arch("no_such_proxy", ARCH, **SETUP)
+
+
+@pytest.mark.parametrize("name", sorted(PINNED))
+def test_values_are_pinned(name, twice):
+    assert twice[0][name].value == pytest.approx(PINNED[name], rel=1e-6)

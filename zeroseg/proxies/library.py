@@ -159,6 +159,7 @@ def parse_proxy_text(text: str, source: str = "<text>") -> ProxyFile:
         raise ValueError(f"{source}: missing header line(s) {', '.join('# ' + k + ':' for k in missing)}")
     if header["sign"] not in ("+1", "1", "-1"):
         raise ValueError(f"{source}: '# sign:' must be +1 or -1, got {header['sign']!r}")
+    setup = _parse_setup(header.get("setup", ""), f"{source}: '# setup:'")
     terms = tuple(repeated["term"])
     if not body and not terms:
         raise ValueError(f"{source}: no expression after the header (and no '# term:' lines)")
@@ -166,7 +167,6 @@ def parse_proxy_text(text: str, source: str = "<text>") -> ProxyFile:
         raise ValueError(f"{source}: a file holds one expression or '# term:' lines, not both")
     if len(terms) > MAX_TERMS:
         raise ValueError(f"{source}: at most {MAX_TERMS} '# term:' lines, got {len(terms)}")
-    setup = _parse_setup(header.get("setup", ""), f"{source}: '# setup:'")
     return ProxyFile(header["name"], header["provenance"], int(header["sign"]), " ".join(body),
                      tuple(repeated["note"]), terms, setup)
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from zeroseg.proxies import Context, genotype_context, resolve_proxy
-from zeroseg.proxies.avt import bounds_for
+from zeroseg.proxies.avt import bounds_for, stored_bounds
 from zeroseg.proxies.networks import AVT_SAMPLE_SEED, Batch
 from zeroseg.scorers.base import ScoreResult, ScoringSetup, register_scorer
 from zeroseg.scorers.batch import scoring_batch
@@ -69,10 +69,14 @@ class ProxyScorer:
             return {"avt": self.avt}
         t0 = time.perf_counter()
         ctx = self.context(self.space.sample(np.random.default_rng([self.setup.seed, AVT_SAMPLE_SEED])))
+        stored = all(stored_bounds(ctx.setup.key, c) is not None for c in self.components)
         bounds = bounds_for(ctx, self.components, n=self.avt_samples, log=log)
         self.avt = {n: [lo, hi] for n, (lo, hi) in bounds.items()}
-        return {"avt": self.avt, "key": ctx.setup.key, "samples": self.avt_samples,
-                "seed": [self.setup.seed, AVT_SAMPLE_SEED], "seconds": round(time.perf_counter() - t0, 2)}
+        info = {"avt": self.avt, "key": ctx.setup.key, "seconds": round(time.perf_counter() - t0, 2)}
+        if stored:
+            return {**info, "source": "stored bounds (zeroseg.proxies.avt)"}
+        return {**info, "source": "estimated", "samples": self.avt_samples, "seed": [self.setup.seed, AVT_SAMPLE_SEED],
+                "genotypes": [c.arch for c in ctx.siblings(self.avt_samples)]}
 
     def score(self, g: Any) -> ScoreResult:
         if self.components and self.avt is None:
