@@ -9,6 +9,9 @@ import pytest
 
 from zeroseg.proxies import avt, create_proxy, list_proxies, score_arch, score_many
 from zeroseg.proxies.base import BN_MODES, KINDS, NEEDS
+from zeroseg.scorers.batch import batch_name
+from zeroseg.search.run import SearchOptions
+from zeroseg.spaces import list_spaces
 
 ARCH = "64-41414-1_00_210"  # first micro row of the table
 SETUP = dict(resolution=64, batch_size=2, seed=0)
@@ -107,3 +110,15 @@ def test_unknown_proxy_lists_known_names():
 @pytest.mark.parametrize("name", sorted(PINNED))
 def test_values_are_pinned(name, twice):
     assert twice[0][name].value == pytest.approx(PINNED[name], rel=1e-6)
+
+
+def test_shipped_bounds_cover_the_default_setups():
+    """Both TNB101 spaces at 256² and 64² (batch 8) and every segmenter space at the search's defaults."""
+    o = SearchOptions()
+    keys = {avt.avt_key(s, r, 8) for s in ("micro", "macro") for r in (256, 64)}
+    keys |= {avt.avt_key(s, o.input_size, o.batch_size, batch_name(o.dataset, o.seed)) for s in list_spaces()}
+    data = avt.load_avt()
+    assert not keys - set(data), f"missing: {sorted(keys - set(data))}"
+    for k in keys:
+        b = data[k]["bounds"]
+        assert data[k]["n"] >= 2 and all(b[c]["max"] > b[c]["min"] for c in ("saswot_minus", "nwot")), k

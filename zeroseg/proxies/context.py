@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
-from zeroseg.proxies.passes import EXTRAS, GradPass, Loss, prepare, run_grad_pass
+from zeroseg.proxies.passes import EXTRAS, GradPass, GradRecorder, Loss, prepare, run_grad_pass
 from zeroseg.proxies.result import ProxyFailure, ProxyResult
 from zeroseg.stats.arch import seeded, through_cache
 from zeroseg.stats.batch import batch_id
@@ -147,10 +147,11 @@ class Context:
         batch = self.setup.batch or batch_id(self.batch_size)
         custom = None if self.loss is pixel_cross_entropy else self.loss
 
-        def compute() -> NetStats:
-            model = self.base_model()
-            stats = collect(model, *self.batch(), device=self.device, loss=custom, **settings)
-            model.zero_grad(set_to_none=True)
+        def compute() -> NetStats:  # the statistics pass is also the shared train-mode gradient pass
+            recorder = GradRecorder(self.planned_needs)
+            stats = collect(self.base_model(), *self.batch(), device=self.device, loss=custom, observer=recorder,
+                            **settings)
+            self._passes.setdefault("train", recorder.result)
             stats.meta.update(space=self.space, batch_id=batch, **({"net_code": self.arch} if self.arch else {}))
             return stats
 
@@ -158,10 +159,13 @@ class Context:
         return through_cache(compute, cache, self.space, self.arch, self.resolution, batch, **settings)
 
     def grad_pass(self, bn: str, extras: frozenset[str] = frozenset()) -> GradPass:
-        """The shared forward+backward of the loss (``passes.run_grad_pass``) on a fresh copy, memoised
-        per BN mode; extras (``activations``, ``input_jacobian``) planned for other proxies are
-        recorded in the same pass."""
+        """The shared forward+backward of the loss, memoised per BN mode: in train mode the statistics
+        pass itself (the base network keeps its gradients) unless the statistics came from a cache,
+        else ``passes.run_grad_pass`` on a fresh copy. Extras (``activations``, ``input_jacobian``)
+        planned for other proxies are recorded in the same pass."""
         want = (extras | self.planned_needs) & EXTRAS
+        if bn == "train" and self._stats is None:
+            self.stats()
         have = self._passes.get(bn)
         if have is None or not want <= have.extras:
             t0 = time.perf_counter()

@@ -8,16 +8,12 @@ Expressions are parsed by the DSL's parser (never ``eval``) once per process.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from zeroseg.dsl import ProxyGraph, evaluate, evaluate_many, parse
 from zeroseg.proxies.avt import weighted_sum
 from zeroseg.proxies.base import Proxy
 from zeroseg.proxies.result import ProxyFailure
-
-if TYPE_CHECKING:
-    from zeroseg.proxies.library import ProxyFile, Term
 
 NEEDS = ("labels", "gradients", "stats")
 
@@ -41,8 +37,8 @@ def expression_fn(expression: str, name: str) -> Callable[[Any], float]:
     return dsl_proxy
 
 
-def terms_fn(terms: Sequence["Term"], name: str) -> Callable[[Any], float]:
-    """``fn(ctx)``: Σ_i w_i · AVT(term_i) with each term's stored (lo, hi)."""
+def terms_fn(terms: Sequence[Any], name: str) -> Callable[[Any], float]:
+    """``fn(ctx)``: Σ_i w_i · AVT(term_i) with each term's stored (lo, hi) (``library.Term``s)."""
 
     def found_proxy(ctx: Any) -> float:
         scores = evaluate_many([graph(t.expression) for t in terms], ctx.stats())
@@ -59,18 +55,3 @@ def inline_proxy(text: str) -> Proxy:
     """DSL text as a proxy named by the text itself (sign +1)."""
     return Proxy(text, expression_fn(text, text), dict(needs=NEEDS, bn="train", sign=1, kind="dsl",
                                                         provenance="inline DSL text", expression=text))
-
-
-def file_proxy(pf: "ProxyFile", path: str | Path | None = None) -> Proxy:
-    """A parsed ``.proxy`` file as a proxy (its contract carries the expression or the terms and setup)."""
-    contract: dict[str, Any] = dict(needs=NEEDS, bn="train", sign=pf.sign, kind="dsl", provenance=pf.provenance)
-    if pf.terms:
-        fn = terms_fn(pf.terms, pf.name)
-        contract.update(terms=[dict(weight=t.weight, lo=t.lo, hi=t.hi, expression=t.expression) for t in pf.terms],
-                        setup=pf.setup_dict)
-    else:
-        fn = expression_fn(pf.expression, pf.name)
-        contract.update(expression=pf.expression)
-    if path is not None:
-        contract["path"] = str(path)
-    return Proxy(pf.name, fn, contract)

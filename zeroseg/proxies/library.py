@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from zeroseg.dsl import parse
-from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.dsl_proxy import file_proxy
+from zeroseg.proxies.base import Proxy, register_proxy
+from zeroseg.proxies.dsl_proxy import NEEDS, expression_fn, terms_fn
 
 REQUIRED = ("name", "provenance", "sign")
 REPEATED = ("note", "term")
@@ -203,6 +203,21 @@ def write_found_proxy(path: str | Path, terms: Sequence[Term | tuple[float, floa
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def file_proxy(pf: ProxyFile, path: str | Path | None = None) -> Proxy:
+    """A parsed ``.proxy`` file as a proxy (its contract carries the expression or the terms and setup)."""
+    contract: dict[str, Any] = dict(needs=NEEDS, bn="train", sign=pf.sign, kind="dsl", provenance=pf.provenance)
+    if pf.terms:
+        fn = terms_fn(pf.terms, pf.name)
+        contract.update(terms=[dict(weight=t.weight, lo=t.lo, hi=t.hi, expression=t.expression) for t in pf.terms],
+                        setup=pf.setup_dict)
+    else:
+        fn = expression_fn(pf.expression, pf.name)
+        contract.update(expression=pf.expression)
+    if path is not None:
+        contract["path"] = str(path)
+    return Proxy(pf.name, fn, contract)
 
 
 def register_library(folder: Path | None = None) -> list[str]:

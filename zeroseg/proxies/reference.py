@@ -13,8 +13,8 @@ from pathlib import Path
 
 from zeroseg.dsl import ProxyError, parse
 from zeroseg.proxies.base import PROXIES, Proxy, create_proxy, list_proxies
-from zeroseg.proxies.dsl_proxy import file_proxy, inline_proxy
-from zeroseg.proxies.library import SUFFIX, read_proxy_file
+from zeroseg.proxies.dsl_proxy import inline_proxy
+from zeroseg.proxies.library import SUFFIX, file_proxy, read_proxy_file
 from zeroseg.registry import UnknownUnitError
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -32,6 +32,11 @@ def _cached(dataset: str, root: str | None, input_size: tuple[int, int], n: int,
     return torch.stack(images).float(), torch.stack(labels).long(), index
 
 
+def batch_name(dataset: str, seed: int) -> str:
+    """The name of ``scoring_batch(dataset, …, seed)``'s images in AVT keys and statistics caches."""
+    return f"{dataset}-train-seed{seed}"
+
+
 def scoring_batch(dataset: str, root: str | None, input_size: tuple[int, int], n: int,
                   seed: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
     """(images N×3×H×W float, labels N×H×W int64, train indices used)."""

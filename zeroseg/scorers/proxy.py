@@ -24,7 +24,7 @@ from zeroseg.proxies import Context, genotype_context, resolve_proxy
 from zeroseg.proxies.avt import bounds_for, stored_bounds
 from zeroseg.proxies.networks import AVT_SAMPLE_SEED, Batch
 from zeroseg.scorers.base import ScoreResult, ScoringSetup, register_scorer
-from zeroseg.scorers.batch import scoring_batch
+from zeroseg.scorers.batch import batch_name, scoring_batch
 from zeroseg.spaces import create_space
 
 
@@ -59,7 +59,7 @@ class ProxyScorer:
         """The proxy core's context of ``g`` under this search's setup."""
         s = self.setup
         return genotype_context(s.space, g, self.batch(), num_classes=s.num_classes,
-                                batch_name=f"{s.dataset}-train-seed{s.seed}", seed=s.seed, device=s.device,
+                                batch_name=batch_name(s.dataset, s.seed), seed=s.seed, device=s.device,
                                 planned_needs=frozenset(self.proxy.needs), avt=self.avt)
 
     def calibrate(self, log: Callable[[str], None] = print) -> dict[str, Any]:
