@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import torch
@@ -186,9 +186,10 @@ class Context:
     def value(self, proxy: Any) -> ProxyResult:
         """The result of ``proxy`` (a ``base.Proxy``) on this network, memoised by ``proxy.key``."""
         if proxy.key not in self._values:
+            t0 = time.perf_counter()
             reason = self.degenerate()
-            self._values[proxy.key] = (proxy(self) if reason is None
-                                       else ProxyResult(proxy.name, math.nan, f"degenerate network: {reason}"))
+            res = proxy(self) if reason is None else ProxyResult(proxy.name, math.nan, f"degenerate network: {reason}")
+            self._values[proxy.key] = replace(res, seconds=time.perf_counter() - t0)  # shared work it triggered too
         return self._values[proxy.key]
 
 
