@@ -31,6 +31,10 @@ from zeroseg.stats.collect import collect, pixel_cross_entropy
 from zeroseg.stats.types import NetStats
 
 
+NO_PATH = "its output does not depend on its input (no path from input to output)"
+PASS_FREE = frozenset({"model", "table"})  # needs that no forward/backward pass serves
+
+
 @dataclass(frozen=True)
 class Setup:
     """What scores are comparable under (AVT bounds are keyed by it): the space the network comes
@@ -69,6 +73,7 @@ class Context:
     flops_input: tuple[int, int] | None = None  # (H, W) FLOPs are counted at; None = the batch's
     siblings: Callable[[int], Sequence["Context"]] | None = None  # n random networks of this setup (AVT)
     avt: dict[str, tuple[float, float]] = field(default_factory=dict)  # known AVT bounds (e.g. from a search)
+    structure: Callable[[], str | None] | None = None  # why the network is degenerate, known without a pass
     timings: dict[str, float] = field(default_factory=dict)
     _model: nn.Module | None = field(default=None, repr=False)
     _batch: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
@@ -76,6 +81,7 @@ class Context:
     _passes: dict[str, GradPass] = field(default_factory=dict, repr=False)
     _values: dict[str, ProxyResult] = field(default_factory=dict, repr=False)
     _degenerate: Any = field(default=False, repr=False)  # False = not checked yet
+    _structural: Any = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         if (self.factory is None) == (self.module is None):
@@ -174,8 +180,14 @@ class Context:
         return self._passes[bn]
 
     # -- scoring -------------------------------------------------------------------------
-    def degenerate(self) -> str | None:
-        """Why this network cannot be scored (see the module docstring), or None."""
+    def degenerate(self, needs: Sequence[str] = ("stats",)) -> str | None:
+        """Why this network cannot be scored (see the module docstring), or None. Proxies that need
+        no pass (``needs`` ⊆ {model, table}: params, flops …) get only the structural check, so they
+        stay pass-free."""
+        if self._structural is False:
+            self._structural = self.structure() if self.structure is not None else None
+        if self._structural or set(needs) <= PASS_FREE:
+            return self._structural
         if self._degenerate is False:
             try:
                 self._degenerate = degeneracy(self.stats())
@@ -187,7 +199,7 @@ class Context:
         """The result of ``proxy`` (a ``base.Proxy``) on this network, memoised by ``proxy.key``."""
         if proxy.key not in self._values:
             t0 = time.perf_counter()
-            reason = self.degenerate()
+            reason = self.degenerate(proxy.needs)
             res = proxy(self) if reason is None else ProxyResult(proxy.name, math.nan, f"degenerate network: {reason}")
             self._values[proxy.key] = replace(res, seconds=time.perf_counter() - t0)  # shared work it triggered too
         return self._values[proxy.key]
@@ -198,7 +210,7 @@ def degeneracy(stats: NetStats) -> str | None:
     if not stats.layers:
         return "no convolution or linear layer ran"
     if stats.meta.get("input_independent", not bool(stats.input_grad.ne(0).any())):
-        return "its output does not depend on its input (no path from input to output)"
+        return NO_PATH
     if all(not bool(L.G.ne(0).any()) for L in stats.layers):
         return "every weight gradient is zero"
     if stats.batch_size > 1 and all(bool((L.A == L.A[:1]).all()) for L in stats.layers):

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from zeroseg import transnas
-from zeroseg.proxies.context import Context, Setup
+from zeroseg.proxies.context import NO_PATH, Context, Setup
 from zeroseg.proxies.passes import Loss
 from zeroseg.spaces import create_space
 from zeroseg.stats.batch import CAMVID_CLASSES, load_batch
@@ -30,6 +30,18 @@ Batch = tuple[torch.Tensor, torch.Tensor]
 
 def _square(resolution: int | tuple[int, int]) -> tuple[int, int]:
     return (resolution, resolution) if isinstance(resolution, int) else (int(resolution[0]), int(resolution[1]))
+
+
+def cell_reason(net_code: str) -> str | None:
+    """``NO_PATH`` when every input→output path of the micro cell has a zero op (e.g. ``0_00_000``),
+    known without a pass; None for a macro arch or a cell with a path."""
+    cell = transnas.parse(net_code).cell
+    if cell is None:
+        return None
+    reached = [True]
+    for group in cell:  # node k's inputs from nodes 0..k-1
+        reached.append(any(d != "0" and reached[src] for src, d in enumerate(group)))
+    return None if reached[-1] else NO_PATH + f": every path through cell {'_'.join(cell)} has a zero op"
 
 
 def tnb101_sample(space: str, n: int, seed: int) -> list[str]:
@@ -56,7 +68,8 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
     return Context(lambda: transnas.build(net_code), images, labels, Setup(space, _square(resolution), batch_size),
                    seed=seed, device=device, arch=net_code, cache=cache, stats_options=dict(stats_options),
                    planned_needs=planned_needs, meta_factory=lambda: transnas.build(net_code, device="meta"),
-                   flops_input=FLOPS_INPUT, siblings=siblings, avt=dict(avt or {}))
+                   flops_input=FLOPS_INPUT, siblings=siblings, avt=dict(avt or {}),
+                   structure=lambda: cell_reason(net_code))
 
 
 def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, num_classes: int | None = None,
