@@ -58,8 +58,8 @@ class Context:
     ``module`` is it; ``images`` (N, 3, H, W) and ``labels`` (N, H, W) are the batch."""
 
     factory: Callable[[], nn.Module] | None
-    images: torch.Tensor
-    labels: torch.Tensor
+    images: torch.Tensor | None  # None: ``batch_fn`` loads the batch on first use
+    labels: torch.Tensor | None
     setup: Setup
     loss: Loss = pixel_cross_entropy
     seed: int = 0
@@ -74,6 +74,8 @@ class Context:
     siblings: Callable[[int], Sequence["Context"]] | None = None  # n random networks of this setup (AVT)
     avt: dict[str, tuple[float, float]] = field(default_factory=dict)  # known AVT bounds (e.g. from a search)
     structure: Callable[[], str | None] | None = None  # why the network is degenerate, known without a pass
+    batch_fn: Callable[[], tuple[torch.Tensor, torch.Tensor]] | None = None
+    param_count: Callable[[], int] | None = None  # a fast count (TNB101: transnas.count_params), else the shapes'
     timings: dict[str, float] = field(default_factory=dict)
     _model: nn.Module | None = field(default=None, repr=False)
     _batch: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
@@ -103,7 +105,7 @@ class Context:
     @property
     def input_shape(self) -> tuple[int, ...]:
         """(N, C, H, W) of the batch."""
-        return tuple(self.images.shape)
+        return tuple(self.batch()[0].shape)
 
     def _timed(self, key: str, t0: float) -> None:
         self.timings[key] = self.timings.get(key, 0.0) + time.perf_counter() - t0
@@ -131,7 +133,8 @@ class Context:
     def batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         """``(images, labels)`` on ``device``."""
         if self._batch is None:
-            self._batch = (self.images.to(self.device), self.labels.to(self.device))
+            images, labels = (self.images, self.labels) if self.images is not None else self.batch_fn()
+            self._batch = (images.to(self.device), labels.to(self.device))
         return self._batch
 
     def stats(self) -> NetStats:

@@ -58,18 +58,18 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
                    avt: dict | None = None, **stats_options: Any) -> Context:
     """A TNB101 segmentsemantic network on the shipped CamVid batch (statistics cached by net_code)."""
     space = transnas.space_of(net_code)
-    images, labels = load_batch(resolution, batch_size, num_classes=transnas.NUM_CLASSES)
     kw = dict(resolution=resolution, batch_size=batch_size, seed=seed, device=device, cache=cache,
               planned_needs=planned_needs, avt=avt, **stats_options)
 
     def siblings(n: int) -> list[Context]:
         return [tnb101_context(code, **kw) for code in tnb101_sample(space, n, seed)]
 
-    return Context(lambda: transnas.build(net_code), images, labels, Setup(space, _square(resolution), batch_size),
+    return Context(lambda: transnas.build(net_code), None, None, Setup(space, _square(resolution), batch_size),
+                   batch_fn=lambda: load_batch(resolution, batch_size, num_classes=transnas.NUM_CLASSES),
                    seed=seed, device=device, arch=net_code, cache=cache, stats_options=dict(stats_options),
                    planned_needs=planned_needs, meta_factory=lambda: transnas.build(net_code, device="meta"),
                    flops_input=FLOPS_INPUT, siblings=siblings, avt=dict(avt or {}),
-                   structure=lambda: cell_reason(net_code))
+                   structure=lambda: cell_reason(net_code), param_count=lambda: transnas.count_params(net_code))
 
 
 def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, num_classes: int | None = None,
