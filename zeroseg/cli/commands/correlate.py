@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.correlation.run import correlate
+from zeroseg.correlation.table import to_markdown
 
 SOURCES = ("suite-zero", "ours")
 
@@ -37,10 +39,6 @@ class Correlate:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.correlation.run import correlate
-
         df = correlate(args, log=lambda msg: print(msg, file=sys.stderr))
-        from zeroseg.correlation.table import to_markdown
-
         print(to_markdown(df), end="")
         return 0
