@@ -1,20 +1,24 @@
-"""Scoring speed: ``zeroseg score --proxy saswot`` vs a bare forward+backward of the same model.
+"""Scoring speed: zeroseg scoring proxies on one TNB101 arch vs a bare forward+backward of the
+same model vs a NASLib-style peer (``peer_scorer.py``: one fresh model and pass per measure).
 
-Issue 3 target: scoring one TNB101 arch with SasWOT at 256×256, batch 8, from a cold start of the
-model (build + batch + statistics + evaluation) in ≤ 2× the time of one bare forward + backward
-(cross-entropy, train mode, model already built) of that model, both measured in one run.
+Issue 3 target: SasWOT at 256×256, batch 8, from a cold start (build + batch + statistics +
+evaluation) in ≤ 2× one bare forward + backward (cross-entropy, train mode, model built). Issue 15
+target: all built-ins + SasWOT (``--proxy all``) in ≤ 2× bare at 256², ≤ 3× at 64², ≤ 0.5× the peer.
 
-    python benches/bench_score.py [--arch 64-41414-1_00_210] [--resolution 256] [--repeats 3]
+    python benches/bench_score.py [--arch 64-41414-1_00_210] [--resolution 64] [--proxy all] [--repeats 3]
 
-Each measurement is repeated and the median kept; wall time and process CPU time are both
-reported (CPU time is the steadier number on a shared machine). Threads: ``--threads`` (1).
-Writes ``benches/results/bench_score.json``.
+The three are measured interleaved in one run (same machine load); medians of wall and process
+CPU time (CPU time is the steadier number on a shared machine). With ``--proxy all`` the peer's
+values are checked equal to zeroseg's (1e-6 relative). Writes ``benches/results/bench_score[_<res>].json``
+with the command and the load average.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
 import statistics
 import sys
 import time
@@ -23,7 +27,9 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from zeroseg.proxies import score_arch
+from peer_scorer import MEASURES, peer_scores
+from zeroseg.proxies import score_arch, score_many
+from zeroseg.proxies.avt import avt_key
 from zeroseg.stats import load_batch
 from zeroseg.stats.arch import build_seeded
 from zeroseg.stats.batch import IGNORE_INDEX
@@ -48,13 +54,31 @@ def bare_fwd_bwd(code: str, resolution: int, batch: int, seed: int) -> tuple[flo
     return since(t)
 
 
-def scored(code: str, resolution: int, batch: int, seed: int, proxy: str) -> tuple[float, float, float]:
+ALL = (*MEASURES, "flops", "saswot")  # the 12 built-ins and SasWOT
+
+
+def scored(code: str, resolution: int, batch: int, seed: int, proxy: str) -> tuple[float, float, dict]:
     t = clock()
-    res = score_arch(proxy, code, resolution=resolution, batch_size=batch, seed=seed)
+    if proxy == "all":
+        res = score_many(list(ALL), code, resolution=resolution, batch_size=batch, seed=seed)
+    else:
+        res = {proxy: score_arch(proxy, code, resolution=resolution, batch_size=batch, seed=seed)}
     wall, cpu = since(t)
-    if not res.ok:
-        raise SystemExit(f"{proxy} invalid on {code}: {res.invalid}")
-    return wall, cpu, res.value
+    bad = {k: r.invalid for k, r in res.items() if not r.ok}
+    if bad:
+        raise SystemExit(f"invalid on {code}: {bad}")
+    return wall, cpu, {k: r.value for k, r in res.items()}
+
+
+def peer(code: str, resolution: int, batch: int, seed: int) -> tuple[float, float, dict]:
+    x, y = load_batch(resolution, batch)
+    t = clock()
+    values = peer_scores(code, x, y, seed, avt_key("micro" if "_" in code else "macro", resolution, batch))
+    return (*since(t), values)
+
+
+def mismatches(a: dict, b: dict) -> dict:
+    return {k: [a[k], b[k]] for k in a if not math.isclose(a[k], b[k], rel_tol=1e-6, abs_tol=1e-12)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--arch", default="64-41414-1_00_210")
     p.add_argument("--proxy", default="saswot")
     p.add_argument("--resolution", type=int, default=256)
+    p.add_argument("--no-peer", action="store_true", help="skip the NASLib-style peer")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, default=1)
@@ -71,23 +96,36 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     setup = (args.arch, args.resolution, args.batch_size, args.seed)
     bare_fwd_bwd(*setup)  # warm-up: allocator, kernels, decoded batch
-    bare, score = [], []
-    for _ in range(args.repeats):  # interleaved so both see the same machine load
+    with_peer = args.proxy == "all" and not args.no_peer
+    bare, score, peers = [], [], []
+    load = [os.getloadavg()[0]]
+    for _ in range(args.repeats):  # interleaved so all see the same machine load
         bare.append(bare_fwd_bwd(*setup))
         score.append(scored(*setup, args.proxy))
+        if with_peer:
+            peers.append(peer(*setup))
+    load.append(os.getloadavg()[0])
     med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
     result = {
+        "command": "python benches/bench_score.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "load_avg_1min_before_after": load, "cpus": os.cpu_count(),
         "arch": args.arch, "proxy": args.proxy, "resolution": args.resolution, "batch_size": args.batch_size,
-        "threads": args.threads, "repeats": args.repeats, "value": score[0][2],
+        "threads": args.threads, "repeats": args.repeats, "values": score[0][2],
         "bare_fwd_bwd_wall_s": med(bare, 0), "bare_fwd_bwd_cpu_s": med(bare, 1),
         "score_wall_s": med(score, 0), "score_cpu_s": med(score, 1),
     }
     result["ratio_wall"] = result["score_wall_s"] / result["bare_fwd_bwd_wall_s"]
     result["ratio_cpu"] = result["score_cpu_s"] / result["bare_fwd_bwd_cpu_s"]
-    result["target_met_cpu"] = result["ratio_cpu"] <= 2.0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    if with_peer:
+        result.update(peer_wall_s=med(peers, 0), peer_cpu_s=med(peers, 1),
+                      peer_ratio_cpu=med(peers, 1) / result["bare_fwd_bwd_cpu_s"],
+                      zeroseg_over_peer_cpu=result["score_cpu_s"] / med(peers, 1),
+                      peer_mismatches=mismatches(score[0][2], peers[0][2]))
+    out = args.out if args.out != OUT or args.proxy != "all" else OUT.with_name(f"bench_score_all_{args.resolution}.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    print("wrote", out)
     return 0
 
 

@@ -28,6 +28,12 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _user_cache(tmp_path_factory, monkeypatch) -> None:
+    """Each test gets its own empty user cache (on-demand AVT bounds …): no test reads another's."""
+    monkeypatch.setenv("ZEROSEG_CACHE", str(tmp_path_factory.mktemp("user_cache")))
+
+
 @pytest.fixture(scope="session")
 def camvid_root() -> Path:
     """The CamVid folder (SegNet layout); tests that need it skip with the reason when absent."""

@@ -6,7 +6,9 @@ import pytest
 
 from zeroseg.dsl import parse, to_text
 from zeroseg.proxies import create_proxy, list_proxies
-from zeroseg.proxies.library import ProxyFile, library_files, parse_proxy_text, read_proxy_file
+from zeroseg.proxies.library import (
+    ProxyFile, Term, library_files, parse_proxy_text, read_proxy_file, write_found_proxy,
+)
 
 FILES = library_files()
 
@@ -60,3 +62,43 @@ def test_name_must_match_file_stem(tmp_path):
     path.write_text(GOOD)
     with pytest.raises(ValueError, match="differs from the file name 'other'"):
         read_proxy_file(path)
+
+
+FOUND = ("# name: best\n# provenance: found by a test\n# sign: +1\n# setup: resolution=64 batch_size=8 seed=0\n"
+         "# term: 0.75 -1.5 3.25 sum_layers(to_sum(abs(G)))\n# term: 0.25 81.3 100.6 slogdet(KH)\n# note: n1\n")
+
+
+def test_found_proxy_files_round_trip_byte_for_byte():
+    pf = parse_proxy_text(FOUND)
+    assert pf.format() == FOUND and pf.expression == "" and len(pf.terms) == 2
+    assert pf.terms[1] == Term(0.25, 81.3, 100.6, "slogdet(KH)")
+    assert pf.setup_dict == {"resolution": 64, "batch_size": 8, "seed": 0}
+    for path in FILES:  # single-expression files are unchanged by the format
+        assert read_proxy_file(path).format() == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("# term: 1 2 KH\n", "needs <weight> <lo> <hi> <expression>"),
+        ("# term: one 0 1 KH\n", "must be numbers"),
+        ("# term: 1 2 1 slogdet(KH)\n", "hi > lo"),
+        ("# term: 1 0 nan slogdet(KH)\n", "finite"),
+        ("# setup: resolution=big\n", "resolution must be N or HxW"),
+        ("# setup: seed\n", "items are key=value"),
+        ("# term: 1 0 1 slogdet(KH)\nslogdet(KH)\n", "one expression or '# term:' lines, not both"),
+        ("# term: 1 0 1 KH\n" * 5, "at most 4"),
+    ],
+)
+def test_bad_found_proxy_lines_name_the_problem(line, message):
+    with pytest.raises(ValueError, match=message):
+        parse_proxy_text("# name: x\n# provenance: p\n# sign: +1\n" + line, "<t>")
+
+
+def test_write_found_proxy_checks_its_terms(tmp_path):
+    path = write_found_proxy(tmp_path / "w.proxy", [(1, 0, 2, "slogdet(KH)")], {"resolution": (64, 128)}, "p")
+    pf = read_proxy_file(path)
+    assert pf.terms == (Term(1.0, 0.0, 2.0, "slogdet(KH)"),) and pf.setup_dict == {"resolution": [64, 128]}
+    with pytest.raises(ValueError, match="position"):
+        write_found_proxy(tmp_path / "bad.proxy", [(1, 0, 2, "slogdet(KH")], {}, "p")
+    assert not (tmp_path / "bad.proxy").exists()

@@ -11,7 +11,6 @@ from zeroseg.proxies.library import ProxyFile
 from zeroseg.scorers import ScoringSetup, create_scorer, list_scorers, resolve_scorer
 from zeroseg.scorers.base import SCORERS, NEEDS
 from zeroseg.scorers.constraints import Constraints
-from zeroseg.scorers.proxy import proxy_terms
 from zeroseg.spaces import create_space
 
 SMALL = dict(space="gas", input_size=(64, 64), batch_size=2, seed=3)
@@ -33,17 +32,16 @@ def test_every_scorer_is_finite_and_deterministic(name, camvid_root, tmp_path, m
     assert rebuilt.score(g).value == a.value
 
 
-def test_proxy_terms_composite_single_and_file(tmp_path):
-    terms, sign, avt = proxy_terms("saswot")
-    assert [t.name for t in terms] == ["saswot_minus", "nwot"] and avt and sign == 1
-    terms, _, avt = proxy_terms("nwot")
-    assert terms[0].expression == "slogdet(KH)" and not avt
+def test_proxy_scorer_takes_any_reference(tmp_path, camvid_root):
+    setup = ScoringSetup(data_root=str(camvid_root), **SMALL)
+    assert create_scorer("proxy", setup, proxy="saswot").components == ("saswot_minus", "nwot")
     path = tmp_path / "mine.proxy"
     path.write_text(ProxyFile("mine", "test", -1, "slogdet(KH)").format())
-    terms, _, avt = proxy_terms(str(path))
-    assert terms[0].sign == -1 and not avt
-    with pytest.raises(ValueError, match="TNB101"):
-        proxy_terms("synflow")
+    g = create_space("gas").sample(np.random.default_rng(1))
+    by_file = create_scorer("proxy", setup, proxy=str(path)).score(g)
+    by_text = create_scorer("proxy", setup, proxy="slogdet(KH)").score(g)
+    assert by_file.ok and by_file.value == -by_text.value  # the file's sign -1 applies
+    assert create_scorer("proxy", setup, proxy="synflow").score(g).ok  # built-ins score genotypes too
 
 
 def test_resolve_scorer_and_unknown_proxy(camvid_root):

@@ -1,8 +1,8 @@
 """Where zeroseg keeps its caches: the user's cache directory, never the current folder.
 
-Caches (architecture statistics, supernet checkpoints) grow to hundreds of MB, so they follow the
-XDG base-directory convention that ``platformdirs.user_cache_dir`` implements on Linux:
-``$ZEROSEG_CACHE`` if set, else ``$XDG_CACHE_HOME/zeroseg``, else ``~/.cache/zeroseg``. Each kind
+Caches (architecture statistics, supernet checkpoints, AVT bounds) grow to hundreds of MB, so they
+live in ``$ZEROSEG_CACHE`` if set, else ``platformdirs.user_cache_dir("zeroseg")`` (on Linux the XDG
+convention: ``$XDG_CACHE_HOME/zeroseg``, else ``~/.cache/zeroseg``). Each kind
 of cache is a subfolder (``stats``, ``supernet`` …); every command that uses one takes an option to
 put it elsewhere and prints where it is.
 """
@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import platformdirs
+
 ENV = "ZEROSEG_CACHE"
 
 
@@ -19,9 +21,7 @@ def cache_root() -> Path:
     """The root of zeroseg's caches (see the module docstring for the order of precedence)."""
     if os.environ.get(ENV):
         return Path(os.environ[ENV]).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "zeroseg"
+    return Path(platformdirs.user_cache_dir("zeroseg"))
 
 
 def cache_dir(kind: str) -> str:

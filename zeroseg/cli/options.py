@@ -152,6 +152,8 @@ def add_options(p: argparse.ArgumentParser, cls: type, only: dict[str, dict[str,
                 kw["default"] = None  # argparse appends to a copy of the default; from_cli maps None
             elif "action" in kw:
                 kw.pop("type")  # a custom action parses its own tokens
+        if only is None and f.default_factory is not dataclasses.MISSING and kw["default"] is not None:
+            kw["default"] = argparse.SUPPRESS  # unset: from_args leaves it to the factory (e.g. $ZEROSEG_CACHE now)
         p.add_argument(flag_of(f, meta), **kw)
 
 

@@ -14,25 +14,23 @@ from zeroseg.correlation.plots import scatter
 from zeroseg.correlation.scores import compute_scores, pick_archs, suite_zero_frame
 from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import correlation_rows, write_table
+from zeroseg.proxies import list_proxies, resolve_proxy, split_refs
 
 
 def proxy_names(arg: str, source: str) -> list[str] | None:
-    """``all`` → None for Suite-Zero (every column), every registered proxy for ours."""
+    """``all`` → None for Suite-Zero (every column), every registered proxy for ours; else the
+    references (names, ``.proxy`` files, DSL text), checked before any work for ours."""
     if arg != "all":
-        return [p.strip() for p in arg.split(",") if p.strip()]
-    if source == "suite-zero":
-        return None
-    from zeroseg.proxies import list_proxies
-
-    return list_proxies()
+        refs = split_refs(arg)
+        if source == "ours":
+            for r in refs:
+                resolve_proxy(r)
+        return refs
+    return None if source == "suite-zero" else list_proxies()
 
 
 def _signs(names: list[str], source: str) -> dict[str, int]:
-    if source != "ours":
-        return {}
-    from zeroseg.proxies import create_proxy
-
-    return {n: create_proxy(n).sign for n in names}
+    return {n: resolve_proxy(n).sign for n in names} if source == "ours" else {}
 
 
 def space_scores(args: argparse.Namespace, space: str, proxies: list[str] | None,

@@ -1,7 +1,7 @@
 """Score vectors for the correlation table: Suite-Zero's precomputed columns, or ours.
 
-Ours are computed arch by arch with ``zeroseg.proxies.score_many`` (one network build, one
-statistics collection, one shared gradient pass per arch) and appended to a CSV as they come,
+Ours are computed arch by arch with ``zeroseg.proxies.score_many`` (any proxy reference; one
+network build, one statistics collection, one shared gradient pass per arch) and appended to a CSV as they come,
 so a long run can be interrupted and resumed (archs already in the CSV are not recomputed).
 """
 
@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zeroseg.correlation.table import suite_zero_scores
+from zeroseg.proxies import score_many
 
 
 def pick_archs(table: pd.DataFrame, limit: int | None, seed: int) -> pd.DataFrame:
@@ -51,8 +52,6 @@ def compute_scores(
     When ``csv_path`` exists, its rows are reused (it must hold every requested proxy column);
     new rows are appended to it one arch at a time.
     """
-    from zeroseg.proxies import score_many
-
     done = pd.read_csv(csv_path) if csv_path is not None and Path(csv_path).is_file() else None
     if done is not None:
         missing = [p for p in proxies if p not in done.columns]

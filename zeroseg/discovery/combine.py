@@ -13,15 +13,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from zeroseg.proxies.avt import normalize
+from zeroseg.proxies.avt import normalize, value_bounds
 
 MIN_VALID = 0.9  # a partner must score at least this share of the train archs
 
 
 def bounds(v: np.ndarray) -> tuple[float, float] | None:
     """(min, max) of the finite values, or None when there are none or all are equal."""
-    ok = v[np.isfinite(v)]
-    return (float(ok.min()), float(ok.max())) if len(ok) and ok.max() > ok.min() else None
+    return value_bounds(v)
 
 
 def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_b: tuple[float, float],

@@ -11,7 +11,6 @@ invalid ``Score`` with the reason (SasWOT §Evolution: collapse and overflow bre
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -21,6 +20,7 @@ from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
 from .graph import Node, ProxyGraph
+from .memo import SubexpressionMemo
 from .primitives import Invalid, get_primitive
 from .types import ROOT, At, ProxyTypeError, SqW, Wt
 
@@ -57,10 +57,11 @@ def evaluate_many(
     ]
 
 
-class Evaluator:
+class Evaluator(SubexpressionMemo):
     """Evaluates graphs of any type on one ``NetStats``; terminals are cast and stacked once."""
 
     def __init__(self, stats: NetStats, device: str | torch.device | None = None) -> None:
+        super().__init__()
         self.stats = stats
         self.device = torch.device(device) if device is not None else stats.KH.device
         shapes: dict[tuple, list[int]] = {}
@@ -70,8 +71,6 @@ class Evaluator:
         self.scales = [self._group_scales(g) for g in self.groups]
         self._unit = (torch.ones(1, device=self.device),) * 2
         self._terms: dict[str, Value] = {}
-        self._memo: dict[str, Value] = {}
-        self._refs: Counter[str] = Counter()
 
     def values(self, graphs: Sequence[ProxyGraph]) -> list[Value]:
         """The value of each graph (batched tensors as described by ``Value``, or ``Invalid``)."""
@@ -95,22 +94,6 @@ class Evaluator:
         units = torch.tensor([1.0 / l.unit_fraction for l in layers], device=self.device)
         one = torch.ones_like(rows)
         return {Wt: (rows, one), At: (one, units), SqW: (rows, rows), None: (one, one)}
-
-    def _count_refs(self, graphs: list[ProxyGraph]) -> None:
-        seen: set[str] = set()
-        for g in graphs:
-            texts = g.subtexts
-            self._refs[texts[0]] += 1
-            for i, t in enumerate(texts):
-                if t not in seen:
-                    seen.add(t)
-                    self._refs.update(texts[c] for c in g.children[i])
-
-    def _release(self, key: str) -> None:
-        self._refs[key] -= 1
-        if self._refs[key] <= 0:
-            del self._refs[key]
-            self._memo.pop(key, None)
 
     def _value(self, g: ProxyGraph, i: int) -> Value:
         key = g.subtexts[i]

@@ -15,7 +15,6 @@ call that raises are re-run on each net's own slice, as ``Evaluator`` runs them.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Sequence
 
 import numpy as np
@@ -25,6 +24,7 @@ from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
 from .graph import Node, ProxyGraph
+from .memo import SubexpressionMemo
 from .primitives import Invalid, get_primitive
 from .types import At, SqW, Wt
 
@@ -33,10 +33,11 @@ Data = tuple  # layer level: one tensor per pool group; net level: a 1-tuple of 
 TORCH_ERRORS = (RuntimeError, ValueError, ArithmeticError)
 
 
-class PoolEvaluator:
+class PoolEvaluator(SubexpressionMemo):
     """Graphs evaluated on ``stats`` (one ``NetStats`` per net) at once; see the module doc."""
 
     def __init__(self, stats: Sequence[NetStats], device: str | torch.device | None = None) -> None:
+        super().__init__()
         self.stats = list(stats)
         self.n = len(self.stats)
         self.device = torch.device(device) if device is not None else self.stats[0].KH.device
@@ -61,8 +62,6 @@ class PoolEvaluator:
         self._unit = (torch.ones(self.n, device=self.device),) * 2
         self._classes = self._layer_classes()
         self._terms: dict[str, tuple[Data, Fails]] = {}
-        self._memo: dict[str, tuple[Data, Fails]] = {}
-        self._refs: Counter[str] = Counter()
 
     # --- layout ----------------------------------------------------------------------------------
     def _group_scales(self, rows: list[tuple[int, int]]) -> dict[type | None, tuple[torch.Tensor, torch.Tensor]]:
@@ -99,22 +98,6 @@ class PoolEvaluator:
             fails.append(f)
             self._release(g.text)
         return values, fails
-
-    def _count_refs(self, graphs: list[ProxyGraph]) -> None:
-        seen: set[str] = set()
-        for g in graphs:
-            texts = g.subtexts
-            self._refs[texts[0]] += 1
-            for i, t in enumerate(texts):
-                if t not in seen:
-                    seen.add(t)
-                    self._refs.update(texts[c] for c in g.children[i])
-
-    def _release(self, key: str) -> None:
-        self._refs[key] -= 1
-        if self._refs[key] <= 0:
-            del self._refs[key]
-            self._memo.pop(key, None)
 
     def _value(self, g: ProxyGraph, i: int) -> tuple[Data, Fails]:
         key = g.subtexts[i]

@@ -1,26 +1,55 @@
-"""AVT normalisation (SasWOT Eq. 4) with min/max estimated once from a random sample of archs.
+"""AVT normalisation (SasWOT Eq. 4), the one implementation: bounds, normalising, weighted sums.
 
 SasWOT: "we estimate the maximum and minimum values of possible SasWOT scores by pre-selecting a
 certain number of architectures in the search space at random", so that one arch can be scored
-without a sample at run time. The estimates live in ``data/avt.json`` keyed by
-``<space>@<resolution>x<batch>`` (scores scale with resolution and batch size); re-estimate with
-``zeroseg proxies estimate-avt``. Which archs: ``n`` rows of the space's table drawn without
-replacement by ``numpy.random.default_rng(seed)`` (accuracy is not read, so no split is needed).
+without a sample at run time. Bounds are keyed by the scoring ``Setup`` (``<space>@<size>x<batch>``
+[``/<batch name>``]: scores scale with resolution and batch size) and looked up in this order: the
+context's own (``ctx.avt``, e.g. calibrated by a search), the shipped ``data/avt.json``, the user's
+cache (``zeroseg.paths.cache_root()``, file ``avt.json``). Missing
+bounds are estimated on demand from ``ON_DEMAND_SAMPLES`` random networks of the same setup
+(``ctx.siblings``; TNB101: rows of the table drawn by ``default_rng(seed)``) and written to the
+user's cache, never into the installed package.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from zeroseg.jsonio import write_text_atomic
+from zeroseg.paths import cache_root
+from zeroseg.proxies.base import create_proxy
+from zeroseg.proxies.result import ProxyFailure
+
 AVT_FILE = Path(__file__).resolve().parent / "data" / "avt.json"
+ON_DEMAND_SAMPLES = 30  # SasWOT's sample size; the shipped bounds name theirs in "n"
+
+Log = Callable[[str], None]
 
 
-def avt_key(space: str, resolution: int, batch_size: int) -> str:
-    return f"{space}@{resolution}x{batch_size}"
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def user_cache_dir() -> Path:
+    """zeroseg's cache root (``zeroseg.paths.cache_root``: ``$ZEROSEG_CACHE`` or the user cache)."""
+    return cache_root()
+
+
+def user_avt_file() -> Path:
+    return user_cache_dir() / "avt.json"
+
+
+def avt_key(space: str, resolution: int | tuple[int, int], batch_size: int, batch: str = "") -> str:
+    """The key of one setup (equal to ``context.Setup.key``)."""
+    h, w = (resolution, resolution) if isinstance(resolution, int) else resolution
+    size = f"{h}" if h == w else f"{h}x{w}"
+    return f"{space}@{size}x{batch_size}" + (f"/{batch}" if batch else "")
 
 
 def load_avt(path: Path | None = None) -> dict:
@@ -29,64 +58,95 @@ def load_avt(path: Path | None = None) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def avt_bounds(proxy: str, space: str, resolution: int, batch_size: int, path: Path | None = None) -> tuple[float, float]:
-    """Stored (min, max) of ``proxy``; ``KeyError`` says how to estimate a missing entry."""
-    key = avt_key(space, resolution, batch_size)
-    entry = load_avt(path).get(key, {}).get("bounds", {}).get(proxy)
-    if entry is None:
-        raise KeyError(
-            f"no AVT min/max for {proxy!r} at {key} in {path or AVT_FILE}; estimate it with "
-            f"'zeroseg proxies estimate-avt --space {space} --resolution {resolution} --batch-size {batch_size}'"
-        )
-    return float(entry["min"]), float(entry["max"])
+def stored_bounds(key: str, proxy: str) -> tuple[float, float] | None:
+    """(min, max) of ``proxy`` at ``key`` from the shipped file, else the user's cache, else None."""
+    for path in (AVT_FILE, user_avt_file()):
+        entry = load_avt(path).get(key, {}).get("bounds", {}).get(proxy)
+        if entry is not None:
+            return float(entry["min"]), float(entry["max"])
+    return None
 
 
-def normalize(value: float, lo: float, hi: float) -> float:
+def value_bounds(values: Any) -> tuple[float, float] | None:
+    """(min, max) of the finite values, or None when there are none or all are equal."""
+    v = np.asarray(values, dtype=float)
+    ok = v[np.isfinite(v)]
+    return (float(ok.min()), float(ok.max())) if len(ok) and ok.max() > ok.min() else None
+
+
+def normalize(value: Any, lo: float, hi: float) -> Any:
     """Eq. 4: (p − min) / (max − min); archs outside the sample's range map outside [0, 1]."""
     if not hi > lo:
         raise ValueError(f"AVT range is empty: min={lo}, max={hi}")
     return (value - lo) / (hi - lo)
 
 
-def estimate_avt(
-    space: str,
-    proxies: tuple[str, ...],
-    *,
-    n: int = 30,
-    seed: int = 0,
-    resolution: int = 256,
-    batch_size: int = 8,
-    device: str = "cpu",
-    cache=None,
-) -> dict:
-    """Score ``n`` random archs of ``space`` with ``proxies``; return the JSON entry (min/max of
-    the valid scores, the sample's net_codes and settings)."""
-    from zeroseg.proxies.scoring import score_many
-    from zeroseg.transnas import load_table
+def weighted_sum(values: Sequence[Any], bounds: Sequence[tuple[float, float]], weights: Sequence[float]) -> Any:
+    """Σ_i w_i · AVT(v_i): SasWOT Eq. 3 (all w = 1) and found multi-term proxies alike."""
+    total: Any = 0.0
+    for v, (lo, hi), w in zip(values, bounds, weights, strict=True):
+        total = total + w * normalize(v, lo, hi)
+    return total
 
-    codes = load_table(space)["net_code"].tolist()
-    if not 2 <= n <= len(codes):
-        raise ValueError(f"n must be in 2..{len(codes)} for space {space!r}, got {n}")
-    pick = np.random.default_rng(seed).choice(len(codes), size=n, replace=False)
-    sample = [codes[i] for i in sorted(pick)]
+
+def estimate_bounds(contexts: Sequence[Any], proxies: Sequence[str], log: Log = _stderr) -> dict:
+    """Score ``proxies`` on every context; the JSON entry: min/max of the valid scores, the sample."""
     values: dict[str, list[float]] = {p: [] for p in proxies}
+    made = [create_proxy(p) for p in proxies]
     t0 = time.perf_counter()
-    for code in sample:
-        res = score_many(proxies, code, resolution=resolution, batch_size=batch_size, seed=seed,
-                         device=device, cache=cache)
-        for p in proxies:
-            if res[p].ok:
-                values[p].append(res[p].value)
+    for i, ctx in enumerate(contexts, 1):
+        for proxy in made:
+            res = ctx.value(proxy)
+            if res.ok:
+                values[proxy.name].append(res.value)
+        log(f"[avt] {i}/{len(contexts)} {ctx.arch or ctx.space} ({time.perf_counter() - t0:.1f}s)")
     bounds = {p: {"min": min(v), "max": max(v), "valid": len(v)} for p, v in values.items() if v}
-    return {"bounds": bounds, "n": n, "seed": seed, "resolution": resolution, "batch_size": batch_size,
-            "seconds": round(time.perf_counter() - t0, 1), "net_codes": sample}
+    return {"bounds": bounds, "n": len(contexts), "seconds": round(time.perf_counter() - t0, 1),
+            "archs": [c.arch for c in contexts]}
 
 
 def write_avt(key: str, entry: dict, path: Path | None = None) -> Path:
-    """Insert/replace ``key`` in the JSON file (other keys kept, sorted for stable diffs)."""
-    path = Path(path or AVT_FILE)
+    """Insert/replace ``key`` in the JSON file (default: the user's cache; other keys kept, sorted)."""
+    path = Path(path or user_avt_file())
     data = load_avt(path)
     data[key] = entry
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
-    return Path(path)
+    write_text_atomic(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+    return path
+
+
+def bounds_for(ctx: Any, proxies: Sequence[str], *, n: int | None = None, log: Log = _stderr
+               ) -> dict[str, tuple[float, float]]:
+    """AVT (min, max) of each of ``proxies`` under ``ctx.setup``; missing ones are estimated once
+    from ``n`` (default ``ON_DEMAND_SAMPLES``) sibling networks into the user's cache."""
+    key = ctx.setup.key
+    found = {p: ctx.avt.get(p) or stored_bounds(key, p) for p in proxies}
+    missing = [p for p, b in found.items() if b is None]
+    if missing:
+        if ctx.siblings is None:
+            raise ProxyFailure(f"no AVT min/max for {missing} at {key}, and this network has no space to sample "
+                               f"from: pass avt={{name: (min, max)}}")
+        n = int(n or ON_DEMAND_SAMPLES)
+        log(f"[avt] no stored AVT min/max for {', '.join(missing)} at {key}: estimating from {n} random "
+            f"networks of {ctx.space} (once; written to {user_avt_file()})")
+        entry = estimate_bounds(ctx.siblings(n), missing, log)
+        short = [p for p in missing if p not in entry["bounds"] or
+                 not entry["bounds"][p]["max"] > entry["bounds"][p]["min"]]
+        if short:
+            raise ProxyFailure(f"AVT estimate of {short} at {key} has fewer than 2 distinct valid values in {n} samples")
+        write_avt(key, {**entry, "seed": ctx.seed}, None)
+        found.update({p: (entry["bounds"][p]["min"], entry["bounds"][p]["max"]) for p in missing})
+    return {p: (float(b[0]), float(b[1])) for p, b in found.items()}
+
+
+def avt_combination(ctx: Any, components: Sequence[str], weights: Mapping[str, float] | None = None,
+                    log: Log = _stderr) -> float:
+    """Σ w · AVT(component) of the components' values on ``ctx`` (SasWOT Eq. 3 when all w = 1)."""
+    bounds = bounds_for(ctx, components, log=log)
+    parts = []
+    for name in components:
+        res = ctx.value(create_proxy(name))
+        if not res.ok:
+            raise ProxyFailure(f"{name}: {res.invalid}")
+        parts.append(res.value)
+    w = [1.0 if weights is None else float(weights[c]) for c in components]
+    return float(weighted_sum(parts, [bounds[c] for c in components], w))

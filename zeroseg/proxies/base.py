@@ -1,6 +1,7 @@
-"""Proxy registry, contract and result type.
+"""Proxy registry and contract.
 
-A proxy is a function ``fn(ctx: ArchContext) -> float``; its contract is declared where it is
+A proxy is a function ``fn(ctx: Context) -> float`` of one network on one batch
+(``context.Context``: any ``nn.Module``, a TNB101 code or a space's genotype); its contract is declared where it is
 registered (``@register_proxy``): what it needs, the BatchNorm mode of its pass, its sign
 (+1: higher score = better arch) and its kind. ``Proxy.__call__`` times it and turns a runtime
 failure (NaN, inf, singular matrix, overflow) into an invalid result with the reason.
@@ -11,18 +12,19 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
+from zeroseg.proxies.result import ProxyFailure, ProxyResult
 from zeroseg.registry import Registry
-
-if TYPE_CHECKING:
-    from zeroseg.proxies.context import ArchContext
 
 NEEDS = ("labels", "gradients", "activations", "input_jacobian", "stats", "model", "table")
 BN_MODES = ("train", "eval", "off")
 KINDS = ("dsl", "builtin")
 
-ProxyFn = Callable[["ArchContext"], float]
+__all__ = ["BN_MODES", "KINDS", "NEEDS", "PROXIES", "Proxy", "ProxyFailure", "ProxyResult", "create_proxy",
+           "get_proxy", "list_proxies", "register_proxy"]
+
+ProxyFn = Callable[[Any], float]  # fn(ctx: zeroseg.proxies.context.Context) -> float
 PROXIES: Registry[ProxyFn] = Registry("proxy", ("zeroseg.proxies",))
 
 
@@ -44,31 +46,13 @@ def register_proxy(
     )
 
 
-@dataclass(frozen=True)
-class ProxyResult:
-    """A score, or ``invalid`` with the reason (``value`` is then NaN); ``seconds`` of wall time."""
-
-    name: str
-    value: float
-    invalid: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.invalid is None
-
-
-class ProxyFailure(Exception):
-    """Raised inside a proxy to report a defined invalid score (caught by ``Proxy``)."""
-
-
 # Failures of the maths on a particular arch; programming errors (TypeError …) still propagate.
 _RUNTIME_ERRORS = (ProxyFailure, FloatingPointError, OverflowError, ZeroDivisionError, ArithmeticError)
 
 
 @dataclass(frozen=True)
 class Proxy:
-    """A registered proxy with its contract, callable on an ``ArchContext``."""
+    """A proxy with its contract, callable on a ``Context`` (registered, a file, or DSL text)."""
 
     name: str
     fn: ProxyFn
@@ -79,10 +63,15 @@ class Proxy:
         return int(self.contract["sign"])
 
     @property
+    def key(self) -> str:
+        """What identifies its value on a context: the file it was read from, else its name."""
+        return str(self.contract.get("path") or self.name)
+
+    @property
     def needs(self) -> tuple[str, ...]:
         return tuple(self.contract["needs"])
 
-    def __call__(self, ctx: "ArchContext") -> ProxyResult:
+    def __call__(self, ctx: Any) -> ProxyResult:
         t0 = time.perf_counter()
         try:
             value = float(self.fn(ctx))

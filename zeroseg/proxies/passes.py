@@ -3,24 +3,22 @@
 NASLib / zero-cost-nas (``naslib/predictors/pruners/p_utils.py``) score the weights of every
 ``nn.Conv2d`` and ``nn.Linear`` (transposed convolutions are not instances of either, so the TNB101
 decoder's deconvolutions are excluded) after one backward of the loss on one batch, with the
-network in train mode. We do the same with the pixel-wise cross-entropy on the real CamVid batch
-(void pixels ignored). Optional extras recorded in the same pass: per-layer Fisher terms
+network in train mode. We do the same with the context's loss (default: the pixel-wise
+cross-entropy, void pixels ignored) on its batch. Optional extras recorded in the same pass: per-layer Fisher terms
 (``activations``) and the input Jacobian of the summed logits (``input_jacobian``, jacov/epe_nas).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from zeroseg.stats.batch import IGNORE_INDEX
+from zeroseg.stats.shapes import logits_of
 
-if TYPE_CHECKING:
-    from zeroseg.proxies.context import ArchContext
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 EXTRAS = frozenset({"activations", "input_jacobian"})
 
@@ -76,33 +74,51 @@ class GradPass:
     input_jacobian: torch.Tensor | None = None  # (N, 3·H·W) ∂(Σ logits)/∂x
 
 
-def run_grad_pass(ctx: "ArchContext", bn: str, extras: frozenset[str]) -> GradPass:
-    """Fresh model copy in ``bn`` mode → forward on the real batch → CE backward (+ extras)."""
-    model = prepare(ctx.model(), bn)
-    model.zero_grad(set_to_none=True)
-    images, labels = ctx.batch()
-    want_jac = "input_jacobian" in extras
-    x = images.clone().requires_grad_(want_jac)
-    result = GradPass(model, 0.0, frozenset(extras))
-    hooks, tensor_hooks = [], []
-    if "activations" in extras:
+class GradRecorder:
+    """Records a ``GradPass`` in a pass someone runs (``zeroseg.stats.collect``'s ``observer``, or
+    ``run_grad_pass``): Fisher terms by hooks when ``activations`` is asked, the input Jacobian."""
 
-        def on_forward(_m: nn.Module, _inp: tuple, out: torch.Tensor) -> None:
+    def __init__(self, extras: frozenset[str]) -> None:
+        self.extras = frozenset(extras) & EXTRAS
+        self.wants_jacobian = "input_jacobian" in self.extras
+        self.fisher: list[torch.Tensor] = []
+        self.handles: list = []  # forward hooks, then the tensor hooks they add (all removed together)
+        self.result: GradPass | None = None
+
+    def attach(self, model: nn.Module) -> list:
+        if "activations" in self.extras:
+            self.handles += [layer.register_forward_hook(self._on_forward) for layer in prunable_layers(model)]
+        return self.handles
+
+    def _on_forward(self, _m: nn.Module, _inp: tuple, out: torch.Tensor) -> None:
+        if out.requires_grad:
             act = out.detach()
-            tensor_hooks.append(out.register_hook(lambda g, a=act: result.fisher.append(_fisher_term(a, g))))
+            self.handles.append(out.register_hook(lambda g, a=act: self.fisher.append(_fisher_term(a, g))))
 
-        hooks = [layer.register_forward_hook(on_forward) for layer in prunable_layers(model)]
+    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None) -> None:
+        fill_missing_grads(model)
+        jac = None if jacobian is None else jacobian.reshape(jacobian.shape[0], -1).detach()
+        self.result = GradPass(model, float(loss.detach()), self.extras, self.fisher, jac)
+
+
+def run_grad_pass(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: Loss,
+                  extras: frozenset[str]) -> GradPass:
+    """Forward of ``model`` (already in its BN mode) on the batch → backward of ``loss_fn`` (+ extras)."""
+    rec = GradRecorder(extras)
+    model.zero_grad(set_to_none=True)
+    x = images.clone().requires_grad_(rec.wants_jacobian)
+    handles = rec.attach(model)
     try:
-        out = model(x)
-        loss = F.cross_entropy(out, labels, ignore_index=IGNORE_INDEX)
-        loss.backward(retain_graph=want_jac)
+        out, _ = logits_of(model(x), labels)
+        loss = loss_fn(out, labels)
+        if loss.requires_grad:
+            loss.backward(retain_graph=rec.wants_jacobian)
     finally:
-        for h in hooks + tensor_hooks:
+        for h in handles:
             h.remove()
-    fill_missing_grads(model)
-    result.loss = float(loss.detach())
-    if want_jac:
-        (jac,) = torch.autograd.grad(out, x, torch.ones_like(out), allow_unused=True)
+    jac = None
+    if rec.wants_jacobian:
+        jac = (torch.autograd.grad(out, x, torch.ones_like(out), allow_unused=True)[0] if out.requires_grad else None)
         jac = torch.zeros_like(x) if jac is None else jac  # logits independent of the input
-        result.input_jacobian = jac.reshape(jac.shape[0], -1).detach()
-    return result
+    rec.done(model, loss, jac)
+    return rec.result

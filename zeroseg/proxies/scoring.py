@@ -1,51 +1,73 @@
-"""The common scoring API: one proxy or many on one TNB101 arch, sharing one ``ArchContext``.
+"""The scoring API: proxies (any reference) on one network, all through one ``Context``.
 
-``score_arch`` is the cold-start path (build the seeded network, load the real batch, collect the
-statistics once, evaluate); its ``seconds`` is the whole wall time. ``score_many`` scores several
-proxies with one build, one batch, one statistics collection and one shared gradient pass; each
-result's ``seconds`` is the time its evaluation took, including any shared work it triggered
-first (``ctx.timings`` breaks the shared work down).
+``score_network`` is NASLib's ``find_measures(net, dataloader, …)`` shape: a module (or factory),
+a batch, a loss. ``score_many``/``score_arch`` do the same for a TNB101 code and
+``score_genotype`` for a space's genotype. Several proxies on one network share one build, one
+statistics collection and one gradient pass; each result's ``seconds`` is the time its evaluation
+took, including any shared work it triggered first (``ctx.timings`` breaks that down).
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from zeroseg.proxies.base import ProxyResult, create_proxy
-from zeroseg.proxies.context import ArchContext
+from torch import nn
 
+from zeroseg.proxies.base import Proxy
+from zeroseg.proxies.context import Context
+from zeroseg.proxies.networks import Batch, genotype_context, module_context, tnb101_context
+from zeroseg.proxies.passes import Loss
+from zeroseg.proxies.reference import resolve_proxy
+from zeroseg.proxies.result import ProxyResult
 
-def make_context(
-    net_code: str,
-    proxies: Sequence[str] = (),
-    *,
-    resolution: int = 256,
-    batch_size: int = 8,
-    seed: int = 0,
-    device: str = "cpu",
-    cache: Any = None,
-    **stats_options: Any,
-) -> ArchContext:
-    """An ``ArchContext`` that plans for the union of the proxies' needs (one shared pass)."""
-    needs = frozenset(n for p in proxies for n in create_proxy(p).needs)
-    return ArchContext(net_code, resolution=resolution, batch_size=batch_size, seed=seed, device=device,
-                       cache=cache, stats_options=dict(stats_options), planned_needs=needs)
+Ref = str | Proxy
 
 
-def score_many(proxies: Sequence[str], net_code: str, **setup: Any) -> dict[str, ProxyResult]:
-    """Score every proxy in ``proxies`` on ``net_code``; unknown names fail before any work.
+def planned(proxies: Sequence[Ref]) -> tuple[list[Proxy], frozenset[str]]:
+    """The resolved proxies and the union of their needs (so one shared pass records everything)."""
+    made = [resolve_proxy(p) for p in proxies]
+    return made, frozenset(n for p in made for n in p.needs)
 
-    ``setup``: ``make_context``'s keywords (resolution=256, batch_size=8, seed=0, device="cpu",
-    cache=None, and ``zeroseg.stats`` options dtype / max_rows / max_units).
+
+def score_context(proxies: Sequence[Ref], ctx: Context) -> dict[str, ProxyResult]:
+    """The one path: every proxy on ``ctx``, keyed by the reference as given."""
+    made, _ = planned(proxies)
+    return {str(ref) if not isinstance(ref, Proxy) else ref.name: ctx.value(p) for ref, p in zip(proxies, made)}
+
+
+def make_context(net_code: str, proxies: Sequence[Ref] = (), **setup: Any) -> Context:
+    """A TNB101 ``Context`` planned for the union of the proxies' needs."""
+    return tnb101_context(net_code, planned_needs=planned(proxies)[1], **setup)
+
+
+def score_many(proxies: Sequence[Ref], net_code: str, **setup: Any) -> dict[str, ProxyResult]:
+    """Score every proxy on the TNB101 arch ``net_code``; unknown references fail before any work.
+
+    ``setup``: ``tnb101_context``'s keywords (resolution=256, batch_size=8, seed=0, device="cpu",
+    cache=None, avt=None, and ``zeroseg.stats`` options dtype / max_rows / max_units).
     """
-    ctx = make_context(net_code, proxies, **setup)
-    return {p: ctx.value(p) for p in proxies}
+    return score_context(proxies, make_context(net_code, proxies, **setup))
 
 
-def score_arch(proxy: str, net_code: str, **setup: Any) -> ProxyResult:
+def score_arch(proxy: Ref, net_code: str, **setup: Any) -> ProxyResult:
     """Score one proxy on one arch from a cold start; ``seconds`` = total wall time."""
     t0 = time.perf_counter()
-    res = score_many([proxy], net_code, **setup)[proxy]
+    res = next(iter(score_many([proxy], net_code, **setup).values()))
     return replace(res, seconds=time.perf_counter() - t0)
+
+
+def score_genotype(proxies: Sequence[Ref], space: str, genotype: Any, batch: Batch | None = None,
+                   **setup: Any) -> dict[str, ProxyResult]:
+    """Score proxies on a genotype (or its encoding) of a segmenter space (``genotype_context``'s keywords)."""
+    return score_context(proxies, genotype_context(space, genotype, batch, planned_needs=planned(proxies)[1], **setup))
+
+
+def score_network(proxies: Sequence[Ref], model: nn.Module | Callable[[], nn.Module], batch: Batch | None = None, *,
+                  loss: Loss | None = None, seed: int = 0, device: str = "cpu", **setup: Any) -> dict[str, ProxyResult]:
+    """Score proxies on any network: ``model`` (used as is) or a factory (called under ``seed``), on
+    ``batch`` = (images N×3×H×W, labels N×H×W int64; default: the shipped CamVid batch) with
+    ``loss(logits, labels)`` (default: pixel-wise cross-entropy, label 255 ignored)."""
+    ctx = module_context(model, batch, loss=loss, seed=seed, device=device, planned_needs=planned(proxies)[1], **setup)
+    return score_context(proxies, ctx)

@@ -12,13 +12,13 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from zeroseg.data import create_dataset
+from zeroseg.data.transforms import resize_image, resize_label, to_tensor
+
 
 @lru_cache(maxsize=4)
 def _cached(dataset: str, root: str | None, input_size: tuple[int, int], n: int,
             seed: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
-    from zeroseg.data import create_dataset
-    from zeroseg.data.transforms import resize_image, resize_label, to_tensor
-
     ds = create_dataset(dataset, root, "train")
     if not 1 <= n <= len(ds):
         raise ValueError(f"scoring batch of {n} images, but the {dataset} train split has {len(ds)}")
@@ -30,6 +30,11 @@ def _cached(dataset: str, root: str | None, input_size: tuple[int, int], n: int,
         images.append(x)
         labels.append(y)
     return torch.stack(images).float(), torch.stack(labels).long(), index
+
+
+def batch_name(dataset: str, seed: int) -> str:
+    """The name of ``scoring_batch(dataset, …, seed)``'s images in AVT keys and statistics caches."""
+    return f"{dataset}-train-seed{seed}"
 
 
 def scoring_batch(dataset: str, root: str | None, input_size: tuple[int, int], n: int,

@@ -2,9 +2,12 @@
 
 This is the unit of work of proxy discovery: build the net under ``seed`` (bench initialisation),
 load the real batch, ``collect`` under the same ``seed``, store under ``cache_key``.
+``through_cache`` is that last step for any network (the proxy core's ``Context`` uses it too).
 """
 
 from __future__ import annotations
+
+from typing import Any, Callable
 
 import torch
 
@@ -16,11 +19,24 @@ from zeroseg.stats.collect import collect
 from zeroseg.stats.types import NetStats
 
 
-def build_seeded(net_code: str, seed: int) -> torch.nn.Module:
-    """``transnas.build(net_code)`` with weights drawn under ``seed`` (global RNG left untouched)."""
+def seeded(factory: Callable[[], torch.nn.Module], seed: int) -> torch.nn.Module:
+    """``factory()`` with weights drawn under ``seed`` on CPU (global RNG left untouched)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return transnas.build(net_code)
+        return factory()
+
+
+def build_seeded(net_code: str, seed: int) -> torch.nn.Module:
+    """``transnas.build(net_code)`` with weights drawn under ``seed`` (global RNG left untouched)."""
+    return seeded(lambda: transnas.build(net_code), seed)
+
+
+def through_cache(compute: Callable[[], NetStats], cache: StatsCache | None, space: str, arch: str,
+                  resolution: int | tuple[int, int], batch: str, **settings: Any) -> NetStats:
+    """``compute()``, or its value stored in ``cache`` under ``cache_key(space, arch, …)``."""
+    if cache is None:
+        return compute()
+    return cache.get_or_compute(cache_key(space, arch, resolution, batch, **settings), compute)
 
 
 def arch_stats(
@@ -46,7 +62,4 @@ def arch_stats(
         stats.meta.update(space=space, net_code=net_code, batch_id=batch_id(batch_size))
         return stats
 
-    if cache is None:
-        return compute()
-    key = cache_key(space, net_code, resolution, batch_id(batch_size), **settings)
-    return cache.get_or_compute(key, compute)
+    return through_cache(compute, cache, space, net_code, resolution, batch_id(batch_size), **settings)

@@ -20,13 +20,15 @@ from __future__ import annotations
 
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Iterator
+from functools import partial
+from typing import Callable, Iterator, Protocol
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from zeroseg.stats import sketch
+from zeroseg.stats.batch import IGNORE_INDEX
 from zeroseg.stats.shapes import (
     check_inputs, check_labels, flat_in_memory_order, gather_units, logits_of, rows_view, weight_shape,
 )
@@ -36,6 +38,29 @@ LAYER_TYPES = (nn.modules.conv._ConvNd, nn.Linear)
 RELU_TYPES = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.RReLU)
 BN_MODE = "train (batch statistics; running statistics restored afterwards)"
 _EXACT_COLS = 1 << 24  # 0/1 dot products are exact in float32 below 2^24 terms
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def pixel_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int = IGNORE_INDEX) -> torch.Tensor:
+    """The default loss: cross-entropy averaged over the pixels whose label is not ``ignore_index``."""
+    return F.cross_entropy(logits, labels, ignore_index=ignore_index)
+
+
+class Observer(Protocol):
+    """Something else to record in the same pass (the proxy core's gradient pass): its hooks are
+    on during the forward and the loss backward; ``done`` gets the model with its gradients."""
+
+    wants_jacobian: bool
+
+    def attach(self, model: nn.Module) -> list: ...
+
+    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None) -> None: ...
+
+
+def _input_grad(t: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
+    """A gradient w.r.t. the input, zeros where autograd found none (the output ignores the input)."""
+    return torch.zeros_like(like) if t is None else t
 
 
 @dataclass
@@ -111,6 +136,15 @@ def _hooked(model: nn.Module, rec: _Recorder) -> Iterator[None]:
 
 
 @contextmanager
+def _removed_after(handles: list) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
 def _train_mode_restored(model: nn.Module) -> Iterator[None]:
     """Train mode inside; the training flags and all buffers are put back afterwards."""
     flags = [(m, m.training) for m in model.modules()]
@@ -161,7 +195,9 @@ def collect(
     max_rows: int | None = sketch.DEFAULT_MAX_ROWS,
     max_units: int | None = sketch.DEFAULT_MAX_UNITS,
     input_jacobian: bool = False,
-    ignore_index: int = 255,
+    ignore_index: int = IGNORE_INDEX,
+    loss: Loss | None = None,
+    observer: Observer | None = None,
 ) -> NetStats:
     """Statistics of ``model`` on (images (N, 3, H, W) float, labels (N, H, W) int64).
 
@@ -178,18 +214,26 @@ def collect(
     x = images.detach().to(dev, copy=True).requires_grad_(True)
     y = labels.to(dev)
     rec = _Recorder(seed, dtype, max_units)
+    want_jac = input_jacobian or (observer is not None and observer.wants_jacobian)
     with ExitStack() as stack:
         stack.enter_context(_rng(dev))
         stack.enter_context(_train_mode_restored(model))
         stack.enter_context(_hooked(model, rec))
         torch.manual_seed(seed)
         model.zero_grad(set_to_none=True)
-        logits, rec.logits_size = logits_of(model(x), y)
-        check_labels(y, logits.shape[1], ignore_index)
-        loss = F.cross_entropy(logits, y, ignore_index=ignore_index)
-        jac = torch.autograd.grad(logits.sum(), x, retain_graph=True)[0] if input_jacobian else None
-        loss.backward()
+        with _removed_after(observer.attach(model) if observer is not None else []):
+            logits, rec.logits_size = logits_of(model(x), y)
+            check_labels(y, logits.shape[1], ignore_index)
+            value = (loss or partial(pixel_cross_entropy, ignore_index=ignore_index))(logits, y)
+            if value.requires_grad:
+                value.backward(retain_graph=want_jac)
+        jac = None
+        if want_jac:  # ∂(Σ logits)/∂x, after the observer's hooks are off
+            jac = _input_grad(torch.autograd.grad(logits, x, torch.ones_like(logits), allow_unused=True)[0]
+                              if logits.requires_grad else None, x)
     layers = [_layer_stats(rec, i, seen, max_rows) for i, seen in enumerate(rec.layers.values())]
+    if observer is not None:
+        observer.done(model, value, jac)
     n_in = x[0].numel()
     units = sketch.pick(n_in, sketch.input_limit(max_units), seed, "input", 0, tuple(x.shape[1:]))
 
@@ -197,10 +241,14 @@ def collect(
         return gather_units(t.detach(), units).to(device="cpu", dtype=dtype)
 
     K = rec.K if rec.K is not None else torch.zeros(x.shape[0], x.shape[0], dtype=torch.float64)
+    meta = _meta(model, rec, x, logits, layers, seed, dtype, max_rows, max_units, ignore_index, dev)
+    if loss is not None:
+        meta["loss"] = f"custom: {getattr(loss, '__name__', type(loss).__name__)}"
+    meta["input_independent"] = x.grad is None or not bool(x.grad.ne(0).any())
     return NetStats(
-        layers=layers, KH=K.to("cpu"), input_grad=inputs(x.grad), loss=float(loss.detach()),
-        meta=_meta(model, rec, x, logits, layers, seed, dtype, max_rows, max_units, ignore_index, dev),
-        input_jacobian=None if jac is None else inputs(jac), input_units=None if units is None else units.clone(),
+        layers=layers, KH=K.to("cpu"), input_grad=inputs(_input_grad(x.grad, x)), loss=float(value.detach()),
+        meta=meta,
+        input_jacobian=None if not input_jacobian else inputs(jac), input_units=None if units is None else units.clone(),
     )
 
 

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
+from zeroseg.correlation.run import correlate
+from zeroseg.correlation.table import to_markdown
 from zeroseg.paths import wrote_line
 
 SOURCES = ("suite-zero", "ours")
@@ -38,11 +40,7 @@ class Correlate:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.correlation.run import correlate
-
         df = correlate(args, log=lambda msg: print(msg, file=sys.stderr))
-        from zeroseg.correlation.table import to_markdown
-
         print(to_markdown(df), end="")
         stem = None if args.json is None else Path(args.json).with_suffix("")
         outs = [] if stem is None else [stem.with_suffix(s) for s in (".json", ".csv", ".md")]

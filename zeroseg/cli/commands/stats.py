@@ -10,15 +10,13 @@ it stopped when started again with the same flags.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from pathlib import Path
-
-import platformdirs
 
 from zeroseg.cli import add_device_arg, command
 from zeroseg.discovery.statstore import StatsSettings, precompute
 from zeroseg.evolution import make_executor
+from zeroseg.paths import cache_dir, wrote_line
 from zeroseg.transnas import load_table
 
 
@@ -32,7 +30,7 @@ class Stats:
         p.add_argument("--seed", type=int, default=0,
                        help="initialisation seed of the networks (discover's --data-seed; default 0)")
         p.add_argument("--limit", type=int, default=None, help="only the first N archs of each table")
-        p.add_argument("--cache", default=None, help="statistics cache folder (default: the user cache)")
+        p.add_argument("--cache", default=None, help="statistics cache folder (default $ZEROSEG_CACHE/stats, else ~/.cache/zeroseg/stats)")
         p.add_argument("--workers", type=int, default=1, help="local worker processes (default 1)")
         p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
         add_device_arg(p)
@@ -41,7 +39,7 @@ class Stats:
     def run(args: argparse.Namespace) -> int:
         if args.workers < 1:
             raise ValueError(f"--workers must be >= 1, got {args.workers}")
-        cache = Path(args.cache) if args.cache else Path(os.environ.get("ZEROSEG_CACHE") or platformdirs.user_cache_dir("zeroseg")) / "stats"
+        cache = Path(args.cache or cache_dir("stats"))
         settings = StatsSettings(cache_dir=str(cache.resolve()), resolution=args.resolution,
                                  batch_size=args.batch_size, seed=args.seed)
         executor = make_executor(args.workers, args.scheduler)
@@ -59,5 +57,5 @@ class Stats:
                       f"{len(failures)} failed", flush=True)
         finally:
             executor.close()
-        print(f"[stats] wrote statistics cache entries under {cache}")
+        print(wrote_line("stats", [cache]))
         return 0

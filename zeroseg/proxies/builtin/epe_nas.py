@@ -8,7 +8,7 @@ pixels (our adaptation: Suite-Zero's TNB101 column is a constant sentinel, REFER
 import torch
 
 from zeroseg.proxies.base import ProxyFailure, register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 from zeroseg.stats.batch import IGNORE_INDEX
 
 K = 1e-5
@@ -27,7 +27,7 @@ def image_classes(labels: torch.Tensor) -> list[int]:
 
 @register_proxy("epe_nas", needs=("labels", "input_jacobian"), bn="train", sign=1, kind="builtin",
                 provenance="Lopes et al. 2021 (EPE-NAS); NASLib measures/epe_nas.py; per-image majority class")
-def epe_nas(ctx: ArchContext) -> float:
+def epe_nas(ctx: Context) -> float:
     jac = ctx.grad_pass("train", frozenset({"input_jacobian"})).input_jacobian.double()
     classes = torch.tensor(image_classes(ctx.batch()[1]))
     score = 0.0

@@ -5,21 +5,20 @@ here: the first-pass gradient is the detached second-pass gradient).
 """
 
 import torch
-import torch.nn.functional as F
 
 from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 from zeroseg.proxies.passes import prepare, prunable_layers
-from zeroseg.stats.batch import IGNORE_INDEX
+from zeroseg.stats.shapes import logits_of
 
 
 @register_proxy("grasp", needs=("labels", "gradients"), bn="train", sign=1, kind="builtin",
                 provenance="Wang et al. 2020 (GraSP); NASLib measures/grasp.py")
-def grasp(ctx: ArchContext) -> float:
+def grasp(ctx: Context) -> float:
     model = prepare(ctx.model(), "train")
     weights = [m.weight for m in prunable_layers(model)]
     images, labels = ctx.batch()
-    loss = F.cross_entropy(model(images), labels, ignore_index=IGNORE_INDEX)
+    loss = ctx.loss(logits_of(model(images), labels)[0], labels)
     grads = torch.autograd.grad(loss, weights, create_graph=True, allow_unused=True)
     pairs = [(w, g) for w, g in zip(weights, grads) if g is not None]
     z = sum((g.detach() * g).sum() for _, g in pairs)

@@ -5,7 +5,7 @@ of the correlation matrix of the per-input Jacobians ∂(Σ logits)/∂x. NASLib
 import torch
 
 from zeroseg.proxies.base import ProxyFailure, register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 
 K = 1e-5
 
@@ -20,7 +20,7 @@ def jacobian_corr(jac: torch.Tensor) -> torch.Tensor:
 
 @register_proxy("jacov", needs=("input_jacobian",), bn="train", sign=1, kind="builtin",
                 provenance="Mellor et al. 2021 (NASWOT v1); NASLib measures/jacov.py")
-def jacov(ctx: ArchContext) -> float:
+def jacov(ctx: Context) -> float:
     jac = ctx.grad_pass("train", frozenset({"input_jacobian"})).input_jacobian
     v = torch.linalg.eigvalsh(jacobian_corr(jac))
     return float(-(torch.log(v + K) + 1.0 / (v + K)).sum())

@@ -1,13 +1,13 @@
-"""Number of parameters of the whole network (``zeroseg.transnas.count_params``): a baseline in
-SasWOT Table 3 and NAS-Bench-Suite-Zero."""
+"""Number of parameters of the whole network (counted on its shapes): a baseline in SasWOT Table 3
+and NAS-Bench-Suite-Zero (equal to ``zeroseg.transnas.count_params`` on TNB101 codes)."""
 
 from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 
 
 @register_proxy("params", needs=("model",), bn="eval", sign=1, kind="builtin",
-                provenance="baseline (SasWOT Table 3); zeroseg.transnas.count_params")
-def params(ctx: ArchContext) -> float:
-    from zeroseg.transnas import count_params
-
-    return float(count_params(ctx.net_code))
+                provenance="baseline (SasWOT Table 3); parameter count of the network")
+def params(ctx: Context) -> float:
+    if ctx.param_count is not None:
+        return float(ctx.param_count())
+    return float(sum(p.numel() for p in ctx.meta_model().parameters()))

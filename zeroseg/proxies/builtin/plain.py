@@ -4,12 +4,12 @@ NASLib ``measures/plain.py``.
 """
 
 from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 from zeroseg.proxies.passes import layer_sum
 
 
 @register_proxy("plain", needs=("labels", "gradients"), bn="train", sign=1, kind="builtin",
                 provenance="Abdelfattah et al. 2021 (zero-cost proxies); NASLib measures/plain.py")
-def plain(ctx: ArchContext) -> float:
+def plain(ctx: Context) -> float:
     model = ctx.grad_pass("train").model
     return layer_sum(model, lambda m: m.weight * m.weight.grad)

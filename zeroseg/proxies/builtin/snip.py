@@ -4,12 +4,12 @@ NASLib ``measures/snip.py`` (via weight masks; equal to |W·G| at mask = 1).
 """
 
 from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 from zeroseg.proxies.passes import layer_sum
 
 
 @register_proxy("snip", needs=("labels", "gradients"), bn="train", sign=1, kind="builtin",
                 provenance="Lee et al. 2019 (SNIP); NASLib measures/snip.py")
-def snip(ctx: ArchContext) -> float:
+def snip(ctx: Context) -> float:
     model = ctx.grad_pass("train").model
     return layer_sum(model, lambda m: (m.weight * m.weight.grad).abs())

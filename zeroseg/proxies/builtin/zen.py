@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from zeroseg.proxies.base import register_proxy
-from zeroseg.proxies.context import ArchContext
+from zeroseg.proxies.context import Context
 from zeroseg.proxies.passes import prepare
 
 MIXUP_GAMMA = 1e-2
@@ -15,9 +15,9 @@ MIXUP_GAMMA = 1e-2
 
 @register_proxy("zen", needs=("model",), bn="train", sign=1, kind="builtin",
                 provenance="Lin et al. 2021 (Zen-NAS); NASLib measures/zen.py")
-def zen(ctx: ArchContext) -> float:
+def zen(ctx: Context) -> float:
     model = prepare(ctx.model(), "train")
-    shape = (ctx.batch_size, 3, ctx.resolution, ctx.resolution)
+    shape = ctx.input_shape
     gen = torch.Generator().manual_seed(ctx.seed)
     x = torch.randn(shape, generator=gen).to(ctx.device)
     eps = torch.randn(shape, generator=gen).to(ctx.device)
