@@ -147,4 +147,4 @@ def test_a_setting_declared_result_neutral_later_does_not_block_a_resume():
     now = {"settings": {"space": "micro"}, "code": {}, "flags": {}, "neutral": ["transfer"]}
     assert differences(saved, now) == []
     (diff,) = differences({**saved, "settings": {"space": "macro", "transfer": True}}, now)
-    assert diff.startswith("--space was") and "macro" in diff and "micro" in diff
+    assert diff.startswith("space was") and "macro" in diff and "micro" in diff
