@@ -136,3 +136,15 @@ def test_report_json_is_standard_json_with_reasons_for_nulls(discovered):
         elif isinstance(node, list):
             stack.extend(node)
     assert "NaN" not in text and "Infinity" not in text
+
+
+def test_a_setting_declared_result_neutral_later_does_not_block_a_resume():
+    """A checkpoint written when --transfer still counted resumes under code that lists it as neutral
+    (report-only); any other differing setting is still named."""
+    from zeroseg.provenance import differences
+
+    saved = {"settings": {"space": "micro", "transfer": True}, "code": {}, "flags": {}}
+    now = {"settings": {"space": "micro"}, "code": {}, "flags": {}, "neutral": ["transfer"]}
+    assert differences(saved, now) == []
+    (diff,) = differences({**saved, "settings": {"space": "macro", "transfer": True}}, now)
+    assert diff.startswith("space was") and "macro" in diff and "micro" in diff

@@ -49,8 +49,9 @@ def code_versions() -> dict[str, str]:
 
 def record(options: Any, neutral: frozenset[str] | set[str] = NEUTRAL, **extra: Any) -> dict[str, Any]:
     """The provenance of a run: ``settings``, ``code`` versions and flag names (``extra`` joins settings)."""
-    return record_mapping({**settings(options, neutral), **extra},
-                          {k: v for k, v in flag_names(options).items() if k not in neutral})
+    rec = record_mapping({**settings(options, neutral), **extra},
+                         {k: v for k, v in flag_names(options).items() if k not in neutral})
+    return {**rec, "neutral": sorted(neutral)}
 
 
 def record_mapping(values: dict[str, Any], flags: dict[str, str] | None = None) -> dict[str, Any]:
@@ -62,10 +63,13 @@ def record_mapping(values: dict[str, Any], flags: dict[str, str] | None = None) 
 def differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
     """One phrase per differing setting or code version: ``--resolution was 64, now 32``."""
     flags = {**saved.get("flags", {}), **current.get("flags", {})}
+    neutral = set(current.get("neutral", ()))  # declared result-neutral now (e.g. report-only options)
     out = []
     for part in ("settings", "code"):
         old, new = saved.get(part, {}), current.get(part, {})
         for key in sorted(set(old) | set(new)):
+            if part == "settings" and key in neutral:
+                continue
             if old.get(key, "<unset>") != new.get(key, "<unset>"):
                 name = flags.get(key, key) if part == "settings" else f"{key} version"
                 out.append(f"{name} was {_short(old.get(key, '<unset>'))}, now {_short(new.get(key, '<unset>'))}")
