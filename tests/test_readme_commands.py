@@ -31,6 +31,7 @@ TINY: dict[str, str] = {
     "zeroseg discover": "--generations 1 --population 4 --archs 6 --samples 4 --repeats 1 --report-repeats 2 "
                         "--bootstrap 20 --workers 1 --hall-of-fame 1",
     "zeroseg spaces sample": "--n 2",
+    "zeroseg stats": "--limit 2",
     "zeroseg latency build": "--genotypes 2 --networks 2 --warmup 0 --repeats 1 --mlp-steps 5 --input-size 64x96",
     "zeroseg search": "--budget 2 --population 2 --avt-samples 2 --supernet-steps 2 --finetune-steps 1 "
                       "--supernet-val-images 2 --batch-size 2",
