@@ -81,6 +81,22 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     assert all(not t["name"].startswith("suite_zero:") for t in found["found"]["terms"])
     assert {r["kind"] for r in found["references"]} >= {"single", "ridge", "gbt"}
     assert "found" in report["random"]
+    # the found proxy file scores a network through the core, with the value the report's vectors give
+    from zeroseg.discovery.archs import Pool
+    from zeroseg.discovery.ensemble import combine, terms_of
+    from zeroseg.discovery.found import term_vectors
+    from zeroseg.discovery.statstore import StatsSettings
+
+    arch = next(c for c in pd.read_csv(ours)["net_code"] if split_of(c) == "test")
+    rc = main(["score", "--space", "micro", "--arch", arch, "--proxy", found["file"], "--resolution", "32",
+               "--batch-size", "4"])
+    printed = capsys.readouterr().out
+    assert rc == 0 and found["file"].endswith("found.proxy")
+    texts = [t["name"][4:] for t in found["found"]["terms"] if t["name"].startswith("dsl:")]
+    vectors = term_vectors("micro", texts, Pool((arch,), (0.0,)), StatsSettings(cache_dir=cache, resolution=32,
+                                                                                 batch_size=4), None, ours)
+    expected = float(combine(terms_of(found["found"]), vectors)[0])
+    assert f"{expected:.4g}"[:4] in printed.replace(",", ""), (expected, printed)
     best = report["proxies"][0]
     assert len(best["test"]["kendall_ci95"]) == 2 and "spearman_mean" in best["test"]
     assert {"suite_zero:jacov", "ours:params"} <= set(report["baselines"])

@@ -22,6 +22,7 @@ from zeroseg.discovery.statstore import StatsSettings, precompute
 from zeroseg.discovery.transfer import OTHER, TRANSFER_TASKS, task_pool, transfer_block
 from zeroseg.dsl import parse
 from zeroseg.evolution import checkpoint as ckpt
+from zeroseg.proxies.library import write_found_proxy
 
 
 def evaluated(checkpoint: Path) -> list[tuple[str, float]]:
@@ -85,3 +86,19 @@ def transfer_for(space: str, block: Mapping[str, Any], train_acc: np.ndarray, se
 
     own_train = {n: v for n, v in block["_train_vectors"].items() if n.startswith("ours:")}
     return transfer_block(space, score, own_train, train_acc, metrics, seed)
+
+
+def term_expression(name: str) -> str:
+    """The file text of a candidate term: evolved DSL as is; ``library:``/``ours:`` as the proxy's name
+    (scored by the core with its sign applied, as the report's vectors are)."""
+    return name[len(DSL):] if name.startswith(DSL) else name.split(":", 1)[1]
+
+
+def write_found(path: Path, block: Mapping[str, Any], setup: Mapping[str, Any], provenance: str) -> Path:
+    """The found proxy as one ``.proxy`` file: its terms, weights, AVT bounds and statistics setup, so
+    ``zeroseg score`` and ``zeroseg search --scorer`` use it unchanged on any network."""
+    terms = [(t.weight, t.lo, t.hi, term_expression(t.name)) for t in terms_of(block["found"])]
+    f = block["found"]
+    notes = (f"train τ {f['train']['kendall_mean']:.4f}, test τ {f['test']['kendall_mean']:.4f}; "
+             f"size chosen on {f['folds']} train folds",)
+    return write_found_proxy(path, terms, setup, provenance, notes=notes)

@@ -60,7 +60,7 @@ def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
     out = {}
     for path in library_files():
         pf = read_proxy_file(path)
-        if not pf.provenance.startswith(FOUND):
+        if not pf.provenance.startswith(FOUND) and not pf.terms:
             out[pf.name] = (parse(pf.expression, source=str(path)), pf.sign)
     return out
 

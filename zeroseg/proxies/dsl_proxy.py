@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 
 from zeroseg.dsl import ProxyGraph, evaluate, evaluate_many, parse
 from zeroseg.proxies.avt import weighted_sum
-from zeroseg.proxies.base import Proxy
+from zeroseg.proxies.base import PROXIES, Proxy, create_proxy
 from zeroseg.proxies.result import ProxyFailure
 
 NEEDS = ("labels", "gradients", "stats")
@@ -37,15 +37,39 @@ def expression_fn(expression: str, name: str) -> Callable[[Any], float]:
     return dsl_proxy
 
 
+def is_named(expression: str) -> bool:
+    """A term that names a registered proxy (a built-in such as ``jacov``) rather than DSL text."""
+    return expression in PROXIES
+
+
+def term_values(terms: Sequence[Any], ctx: Any) -> tuple[list[float], list[str]]:
+    """Each term's value on ``ctx`` and the reasons of those that have none. DSL terms are evaluated
+    together on the statistics; a named term is that proxy's score with its sign applied (higher =
+    better), computed by the core like any proxy."""
+    dsl = [t.expression for t in terms if not is_named(t.expression)]
+    scores = dict(zip(dsl, evaluate_many([graph(e) for e in dsl], ctx.stats()))) if dsl else {}
+    values, bad = [], []
+    for i, t in enumerate(terms):
+        if is_named(t.expression):
+            proxy = create_proxy(t.expression)
+            res = ctx.value(proxy)
+            value, why = proxy.sign * res.value, res.invalid
+        else:
+            value, why = scores[t.expression].value, scores[t.expression].invalid
+        values.append(float(value) if why is None else float("nan"))
+        if why is not None:
+            bad.append(f"term {i + 1} ({t.expression}): {why}")
+    return values, bad
+
+
 def terms_fn(terms: Sequence[Any], name: str) -> Callable[[Any], float]:
     """``fn(ctx)``: Σ_i w_i · AVT(term_i) with each term's stored (lo, hi) (``library.Term``s)."""
 
     def found_proxy(ctx: Any) -> float:
-        scores = evaluate_many([graph(t.expression) for t in terms], ctx.stats())
-        bad = [f"term {i + 1} ({t.expression}): {s.invalid}" for i, (t, s) in enumerate(zip(terms, scores)) if s.invalid]
+        values, bad = term_values(terms, ctx)
         if bad:
             raise ProxyFailure("; ".join(bad))
-        return float(weighted_sum([s.value for s in scores], [(t.lo, t.hi) for t in terms], [t.weight for t in terms]))
+        return float(weighted_sum(values, [(t.lo, t.hi) for t in terms], [t.weight for t in terms]))
 
     found_proxy.__name__ = name
     return found_proxy

@@ -35,8 +35,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from zeroseg.dsl import parse
-from zeroseg.proxies.base import Proxy, register_proxy
-from zeroseg.proxies.dsl_proxy import NEEDS, expression_fn, terms_fn
+from zeroseg.proxies.base import Proxy, create_proxy, register_proxy
+from zeroseg.proxies.dsl_proxy import NEEDS, expression_fn, is_named, terms_fn
 
 REQUIRED = ("name", "provenance", "sign")
 REPEATED = ("note", "term")
@@ -207,7 +207,8 @@ def write_found_proxy(path: str | Path, terms: Sequence[Term | tuple[float, floa
         raise ValueError(f"{path}: a proxy file name ends in {SUFFIX}")
     made = tuple(t if isinstance(t, Term) else Term(*t) for t in terms)
     for t in made:
-        parse(t.expression)  # ProxySyntaxError / ProxyTypeError at its position
+        if not is_named(t.expression):
+            parse(t.expression)  # ProxySyntaxError / ProxyTypeError at its position
     items = tuple((k, "x".join(str(int(x)) for x in v) if k == "resolution" and not isinstance(v, int) else str(v))
                   for k, v in setup.items())
     pf = ProxyFile(path.stem, provenance, 1, "", tuple(notes), made, items)
@@ -223,6 +224,8 @@ def file_proxy(pf: ProxyFile, path: str | Path | None = None) -> Proxy:
     """A parsed ``.proxy`` file as a proxy (its contract carries the expression or the terms and setup)."""
     contract: dict[str, Any] = dict(needs=NEEDS, bn="train", sign=pf.sign, kind="dsl", provenance=pf.provenance)
     if pf.terms:
+        named = [create_proxy(t.expression).needs for t in pf.terms if is_named(t.expression)]
+        contract["needs"] = tuple(dict.fromkeys([*NEEDS, *(n for needs in named for n in needs)]))
         fn = terms_fn(pf.terms, pf.name)
         contract.update(terms=[dict(weight=t.weight, lo=t.lo, hi=t.hi, expression=t.expression) for t in pf.terms],
                         setup=pf.setup_dict)
