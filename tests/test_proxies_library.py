@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zeroseg.dsl import parse, to_text
-from zeroseg.proxies import create_proxy, list_proxies
+from zeroseg.proxies import PROXIES, create_proxy, list_proxies
 from zeroseg.proxies.library import (
     ProxyFile, Term, library_files, parse_proxy_text, read_proxy_file, write_found_proxy,
 )
@@ -23,6 +23,11 @@ def test_library_holds_the_papers_proxies():
 def test_file_parses_and_round_trips(path):
     pf = read_proxy_file(path)
     assert parse_proxy_text(pf.format()) == pf
+    if pf.terms:  # a found multi-term proxy: each term is DSL text or a registered proxy's name
+        assert create_proxy(pf.name).contract["terms"][0]["expression"] == pf.terms[0].expression
+        for t in pf.terms:
+            assert t.expression in PROXIES or parse(to_text(parse(t.expression))) == parse(t.expression)
+        return
     graph = parse(pf.expression)
     assert parse(to_text(graph)) == graph
     assert create_proxy(pf.name).contract["expression"] == pf.expression
