@@ -33,8 +33,10 @@ TINY: dict[str, str] = {
     "zeroseg spaces sample": "--n 2",
     "zeroseg stats": "--limit 2",
     "zeroseg latency build": "--genotypes 2 --networks 2 --warmup 0 --repeats 1 --mlp-steps 5 --input-size 64x96",
-    "zeroseg search": "--budget 2 --population 2 --avt-samples 2 --supernet-steps 2 --finetune-steps 1 "
-                      "--supernet-val-images 2 --batch-size 2",
+    # scorer options are the scorer's own: a supernet flag on a proxy search is refused (and vice versa)
+    "zeroseg search --space gas --scorer supernet": "--budget 2 --population 2 --supernet-steps 2 --finetune-steps 1 "
+                                                   "--supernet-val-images 2 --batch-size 2",
+    "zeroseg search": "--budget 2 --population 2 --avt-samples 2 --batch-size 2",
     "zeroseg train": "--time-budget 1 --limit 4 --batch-size 2",
     "zeroseg eval": "--limit 2 --fps-runs 2 --fps-size 64 96",
 }
