@@ -48,12 +48,14 @@ def term_vectors(space: str, texts: Sequence[str], pool: Pool, settings: StatsSe
 
 def found_block(space: str, checkpoint: Path, train: Pool, test: Pool, samples: Sequence[Sequence[int]],
                 settings: StatsSettings, metrics: Callable[[np.ndarray, np.ndarray], dict[str, Any]],
-                scores_csv: str | None, *, pool_size: int = 30, max_terms: int = 4, folds: int = 5,
-                n_boot: int = 1000, seed: int = 0, device: str | None = None) -> dict[str, Any]:
-    """The found proxy and its references (``honest.honest_block``) for the search in ``checkpoint``."""
+                baselines: tuple[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], *, pool_size: int = 30,
+                max_terms: int = 4, folds: int = 5, n_boot: int = 1000, seed: int = 0,
+                device: str | None = None) -> dict[str, Any]:
+    """The found proxy and its references (``honest.honest_block``) for the search in ``checkpoint``;
+    ``baselines``: every baseline's scores on (train, test), scored once per report by the caller."""
     texts = top_distinct(evaluated(checkpoint), pool_size)
-    train_v = term_vectors(space, texts, train, settings, device, scores_csv)
-    test_v = term_vectors(space, texts, test, settings, device, scores_csv)
+    train_v = {**baselines[0], **dsl_vectors(texts, train, settings, device)}
+    test_v = {**baselines[1], **dsl_vectors(texts, test, settings, device)}
     block = honest_block(space, train_v, test_v, train.codes, test.codes, train.acc, test.acc, samples, metrics,
                          max_terms=max_terms, folds=folds, n_boot=n_boot, seed=seed)
     block["candidate_texts"] = texts

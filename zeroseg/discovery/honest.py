@@ -71,14 +71,14 @@ def honest_block(space: str, train_vectors: Mapping[str, np.ndarray], test_vecto
                       train_acc, samples, seed)
     rows = reference_rows(refs, found_test, test_acc, metrics, n_boot, seed)
     own, other = strongest(rows, True), strongest(rows, False)
-    found_m = metrics(found_test, test_acc)
+    found_m, train_m = metrics(found_test, test_acc), metrics(found_train, train_acc)
     margin = None
     if own is not None:
         margin = {"over": own["name"], "kind": own["kind"],
                   "estimate_sampled": found_m["kendall_mean"] - own["test"]["kendall_mean"],
                   "paired_full_pool": own["found_minus_reference"]}
-    return {"found": {**fitted, "train": metrics(found_train, train_acc), "test": found_m,
-                      "train_test_gap": metrics(found_train, train_acc)["kendall_mean"] - found_m["kendall_mean"]},
+    return {"found": {**fitted, "train": train_m, "test": found_m,
+                      "train_test_gap": train_m["kendall_mean"] - found_m["kendall_mean"]},
             "references": rows, "margin": margin,
             "strongest_other": None if other is None else {"name": other["name"], "kind": other["kind"],
                                                           "test_tau": other["test"]["kendall_mean"],

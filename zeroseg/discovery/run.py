@@ -151,13 +151,6 @@ def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict]
     return [str(dest)]
 
 
-def _partner_vectors(o: DiscoverOptions, problem: ProxyDiscovery, train_used: Pool) -> dict[str, np.ndarray]:
-    """The candidate AVT partners on the train archs: every baseline, or ``--partner`` alone (the one
-    the search optimised with). Scored once per report, for the main and the random-search winner."""
-    vectors = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
-    return vectors if o.partner is None else {o.partner: vectors[o.partner]}
-
-
 def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResult, train_used: Pool,
               train_vectors: dict[str, np.ndarray], test_vectors: dict[str, np.ndarray]
               ) -> tuple[dict | None, np.ndarray | None, np.ndarray]:
@@ -173,14 +166,15 @@ def _combined(o: DiscoverOptions, problem: ProxyDiscovery, result: EvolutionResu
 
 
 def _found(o: DiscoverOptions, problem: ProxyDiscovery, checkpoint: Path, train_used: Pool,
-           log: Callable[[str], None], transfer: bool) -> dict[str, Any]:
+           baselines: tuple[dict[str, np.ndarray], dict[str, np.ndarray]], log: Callable[[str], None],
+           transfer: bool) -> dict[str, Any]:
     """The multi-term found proxy fitted on train, its references and (``transfer``) its transfer rows."""
     def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
         return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
 
     t0 = time.perf_counter()
     block = found_block(o.space, checkpoint, train_used,
-                        problem.plan.test, problem.fitness_samples, problem.settings, test_metrics, scores_csv(o),
+                        problem.plan.test, problem.fitness_samples, problem.settings, test_metrics, baselines,
                         pool_size=o.term_pool, max_terms=o.max_terms, folds=o.folds, n_boot=o.n_boot,
                         seed=o.data_seed, device=o.device)
     if transfer:
@@ -248,7 +242,8 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     test_vectors = rep.baseline_vectors(o.space, plan.test, problem.settings, o.device, scores_csv(o))
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
-    train_vectors = _partner_vectors(o, problem, train_used)
+    train_all = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
+    train_vectors = train_all if o.partner is None else {o.partner: train_all[o.partner]}
     combined, combined_test, alone_test = (_combined(o, problem, main, train_used, train_vectors, test_vectors)
                                            if main.best is not None else (None, None, None))
     comparison = rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None)
@@ -273,12 +268,14 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
                             "combined": None if other.best is None else _combined(
                                 o, problem, other, train_used, train_vectors, test_vectors)[0]}
     if main.best is not None and o.max_terms > 0:
-        report["found"] = _found(o, problem, out / "checkpoint.json", train_used, log, o.transfer)
+        report["found"] = _found(o, problem, out / "checkpoint.json", train_used, (train_all, test_vectors), log,
+                                 o.transfer)
         setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
         report["found"]["file"] = str(write_found(out / "found.proxy", report["found"], setup,
                                                   f"{rep.FOUND} --space {o.space} --seed {o.seed}{_search_flags(o)}"))
         if other is not None and other.best is not None:
-            report["random"]["found"] = _found(o, problem, out / "checkpoint_random.json", train_used, log, False)
+            report["random"]["found"] = _found(o, problem, out / "checkpoint_random.json", train_used,
+                                             (train_all, test_vectors), log, False)
     report["saved"] = _write_proxies(o, main, rows, out)
     write_json(out / "report.json", report, default=str)
     lines = {f"{comparison['reference']} (test τ)": comparison["reference_test_tau"],
