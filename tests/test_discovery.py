@@ -103,7 +103,7 @@ def test_cli_end_to_end_writes_every_output(cache, tmp_path, capsys):
     log = pd.read_csv(out / "log.csv")
     assert list(log["gen"]) == [0, 1, 2] and {"best", "mean", "rejected", "wall"} <= set(log.columns)
     assert (out / "curve.png").stat().st_size > 1000 and (out / "log_random.csv").exists()
-    from zeroseg.discovery.run import DiscoverOptions, _problem as cli_problem
+    from zeroseg.discovery.run import DiscoverOptions, problem_for as cli_problem
 
     same = cli_problem(DiscoverOptions(samples=6, repeats=2, archs=6, resolution=32, batch_size=4, cache=cache))
     serial = evolve(same, EvolutionConfig(population=6, topk=2, generations=3, hall_of_fame=2),

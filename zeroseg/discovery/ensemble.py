@@ -65,27 +65,41 @@ def tau_rows(rows: np.ndarray, y: np.ndarray, chunk: int = 64) -> np.ndarray:
     return out
 
 
-def _greedy(vectors: Mapping[str, np.ndarray], acc: np.ndarray, idx: np.ndarray, max_terms: int,
+Part = tuple[Mapping[str, np.ndarray], np.ndarray]  # one train pool: candidate name → scores, accuracy
+
+
+def _joint_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray]) -> dict[str, tuple[float, float]]:
+    """Each candidate's AVT (min, max) over the archs ``idxs`` of every part; one pair per term, so a
+    term means the same on every space (names missing from a part are left out)."""
+    names = set.intersection(*(set(v) for v, _ in parts))
+    lims = {n: bounds(np.concatenate([np.asarray(v[n], float)[i] for (v, _), i in zip(parts, idxs)]))
+            for n in names}
+    return {n: b for n, b in lims.items() if b is not None}
+
+
+def _greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int,
             weights: Sequence[float]) -> list[tuple[list[Term], float]]:
-    """Forward selection on archs ``idx``: the path of (terms, train τ) after 1..max_terms steps.
-    Each step scores every (term, weight) at once (``tau_rows``); ties go to the first in name order."""
-    lims = {n: bounds(v[idx]) for n, v in vectors.items()}
-    names = sorted(n for n, b in lims.items() if b is not None)
-    y = acc[idx]
-    unit = {n: Term(n, 1.0, *lims[n]).apply(vectors[n][idx]) for n in names}
+    """Forward selection on archs ``idxs`` (one index array per part): the path of (terms, train τ)
+    after 1..max_terms steps, τ being the lowest over the parts (one part: its τ). Each step scores
+    every (term, weight) at once (``tau_rows``); ties go to the first in name order."""
+    lims = _joint_bounds(parts, idxs)
+    names = sorted(lims)
+    ys = [acc[i] for (_, acc), i in zip(parts, idxs)]
+    units = [{n: Term(n, 1.0, *lims[n]).apply(v[n][i]) for n in names} for (v, _), i in zip(parts, idxs)]
     current: list[Term] = []
-    total, path = np.zeros(len(idx)), []
+    totals, path = [np.zeros(len(i)) for i in idxs], []
     for _ in range(max_terms):
         options = [(n, float(w)) for n in names if all(t.name != n for t in current) for w in weights]
         if not options:
             break
-        taus = tau_rows(np.stack([total + w * unit[n] for n, w in options]), y)
+        taus = np.min([tau_rows(np.stack([tot + w * unit[n] for n, w in options]), y)
+                       for tot, unit, y in zip(totals, units, ys)], axis=0)
         if not np.isfinite(taus).any():
             break
         k = int(np.nanargmax(taus))
         name, w = options[k]
         current = current + [Term(name, w, *lims[name])]
-        total = total + w * unit[name]
+        totals = [tot + w * unit[name] for tot, unit in zip(totals, units)]
         path.append((list(current), float(taus[k])))
     return path
 
@@ -95,17 +109,46 @@ def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
     return [np.sort(order[i::k]) for i in range(k)]
 
 
+def held_out_curve_parts(parts: Sequence[Part], max_terms: int, folds: int, seed: int,
+                         weights: Sequence[float] = WEIGHTS) -> list[float]:
+    """Mean held-out-fold τ (lowest over the parts) after 1..max_terms greedy steps fitted on the
+    other folds; fold f of every part is held out together."""
+    split = [_folds(len(acc), folds, seed) for _, acc in parts]
+    scores = np.full((folds, max_terms), np.nan)
+    for f in range(folds):
+        held = [s[f] for s in split]
+        fit = [np.setdiff1d(np.arange(len(acc)), h) for (_, acc), h in zip(parts, held)]
+        for step, (terms, _) in enumerate(_greedy(parts, fit, max_terms, weights)):
+            # the fold's terms keep the bounds of the archs they were fitted on
+            scores[f, step] = min(kendall(combine(terms, {t.name: v[t.name][h] for t in terms}), acc[h])
+                                  for (v, acc), h in zip(parts, held))
+    return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan") for c in scores.T]
+
+
 def held_out_curve(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: int, folds: int,
                    seed: int, weights: Sequence[float] = WEIGHTS) -> list[float]:
-    """Mean held-out-fold τ after 1..max_terms greedy steps fitted on the other folds."""
-    n = len(acc)
-    scores = np.full((folds, max_terms), np.nan)
-    for f, held in enumerate(_folds(n, folds, seed)):
-        fit = np.setdiff1d(np.arange(n), held)
-        for step, (terms, _) in enumerate(_greedy(vectors, acc, fit, max_terms, weights)):
-            # the fold's terms keep the bounds of the archs they were fitted on
-            scores[f, step] = kendall(combine(terms, {t.name: vectors[t.name][held] for t in terms}), acc[held])
-    return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan") for c in scores.T]
+    """``held_out_curve_parts`` of one train pool."""
+    return held_out_curve_parts([(vectors, acc)], max_terms, folds, seed, weights)
+
+
+def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: int = 0, min_gain: float = 0.005,
+              weights: Sequence[float] = WEIGHTS) -> dict[str, Any]:
+    """``fit_ensemble`` over several train pools at once (a proxy for more than one space): the
+    objective is the lowest τ over the pools, AVT bounds span them all."""
+    folds = min([folds] + [len(acc) // MIN_FOLD for _, acc in parts])
+    if folds < 2:  # too few archs to hold any out: one term, the best on train
+        curve, max_terms = [float("nan")], 1
+    else:
+        curve = held_out_curve_parts(parts, max_terms, folds, seed, weights)
+    size, best = 1, curve[0]
+    for k in range(2, len(curve) + 1):
+        if np.isfinite(curve[k - 1]) and curve[k - 1] > best + min_gain:
+            size, best = k, curve[k - 1]
+    path = _greedy(parts, [np.arange(len(acc)) for _, acc in parts], size, weights)
+    terms, train_tau = path[-1]
+    return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
+            "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
+            "candidates": len(set.intersection(*(set(v) for v, _ in parts)))}
 
 
 def fit_ensemble(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: int = 4, folds: int = 5,
@@ -114,20 +157,7 @@ def fit_ensemble(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: 
 
     ``vectors``: candidate term name → scores on the train pool (sign already applied or not: the
     weights may be negative). Returns the terms, the held-out curve and the train τ of each size."""
-    folds = min(folds, len(acc) // MIN_FOLD)
-    if folds < 2:  # too few archs to hold any out: one term, the best on train
-        curve, max_terms = [float("nan")], 1
-    else:
-        curve = held_out_curve(vectors, acc, max_terms, folds, seed, weights)
-    size, best = 1, curve[0]
-    for k in range(2, len(curve) + 1):
-        if np.isfinite(curve[k - 1]) and curve[k - 1] > best + min_gain:
-            size, best = k, curve[k - 1]
-    path = _greedy(vectors, acc, np.arange(len(acc)), size, weights)
-    terms, train_tau = path[-1]
-    return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
-            "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
-            "candidates": len(vectors)}
+    return fit_parts([(vectors, acc)], max_terms, folds, seed, min_gain, weights)
 
 
 def terms_of(block: Mapping[str, Any]) -> list[Term]:

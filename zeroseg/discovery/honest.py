@@ -63,6 +63,17 @@ def honest_block(space: str, train_vectors: Mapping[str, np.ndarray], test_vecto
                  n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
     """Fit the found proxy on train, score it and every reference on test (see the module doc)."""
     fitted = fit_ensemble(own_candidates(train_vectors), train_acc, max_terms=max_terms, folds=folds, seed=seed)
+    return judged(space, fitted, train_vectors, test_vectors, train_codes, test_codes, train_acc, test_acc, samples,
+                  metrics, n_boot, seed)
+
+
+def judged(space: str, fitted: Mapping[str, Any], train_vectors: Mapping[str, np.ndarray],
+           test_vectors: Mapping[str, np.ndarray], train_codes: Sequence[str], test_codes: Sequence[str],
+           train_acc: np.ndarray, test_acc: np.ndarray, samples: Sequence[Sequence[int]],
+           metrics: Callable[[np.ndarray, np.ndarray], dict[str, Any]], n_boot: int = 1000,
+           seed: int = 0) -> dict[str, Any]:
+    """A found proxy fitted on train (``fitted``: ``fit_ensemble``'s block) against every reference of
+    ``space``, fitted on the same train archs, all scored once on test."""
     terms = terms_of(fitted)
     found_train = combine(terms, train_vectors)
     found_test = combine(terms, test_vectors)

@@ -95,7 +95,7 @@ def scores_csv(o: DiscoverOptions, space: str | None = None) -> str | None:
     return shipped_scores(space or o.space, o.resolution, o.batch_size, o.data_seed)
 
 
-def _problem(o: DiscoverOptions) -> ProxyDiscovery:
+def problem_for(o: DiscoverOptions) -> ProxyDiscovery:
     """``data_seed`` fixes the archs, their train samples and the statistics (so runs with other search
     seeds reuse the cache and are compared on the same archs); ``seed`` drives the search only."""
     stats = dict(cache_dir=str(Path(o.cache).resolve()), resolution=o.resolution, batch_size=o.batch_size,
@@ -107,8 +107,8 @@ def _problem(o: DiscoverOptions) -> ProxyDiscovery:
                           extra_terminals=o.extra_terminals)
 
 
-def _search(o: DiscoverOptions, problem: ProxyDiscovery, executor, strategy: str, out: Path,
-            max_evaluations: int | None, generations: int) -> EvolutionResult:
+def run_strategy(o: DiscoverOptions, problem: Any, executor, strategy: str, out: Path,
+                 max_evaluations: int | None, generations: int) -> EvolutionResult:
     cfg = EvolutionConfig(population=o.population, topk=o.topk, generations=generations, patience=o.patience,
                           max_evaluations=max_evaluations, strategy=strategy, hall_of_fame=o.hall_of_fame,
                           seed=o.seed)
@@ -216,7 +216,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
             suffix = "" if strategy == o.strategy else f"_{strategy}"
             check_resume(out / f"checkpoint{suffix}.json", provenance.record(o, RESUME_NEUTRAL))
     out.mkdir(parents=True, exist_ok=True)
-    problem, t0 = _problem(o), time.perf_counter()
+    problem, t0 = problem_for(o), time.perf_counter()
     plan = problem.plan
     executor = make_executor(o.workers, o.scheduler)
     try:
@@ -228,10 +228,10 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
             raise ValueError(f"statistics failed for {len(failures)} of {len(codes)} archs at --resolution "
                              f"{o.resolution} (macro archs need >= 64), e.g. {first[0]}: {first[1]}")
         t_stats = time.perf_counter() - t0
-        main = _search(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
+        main = run_strategy(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
         other = None
         if o.compare_random and o.strategy != "random":
-            other = _search(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
+            other = run_strategy(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
     finally:
         executor.close()
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
