@@ -100,4 +100,3 @@ def built_params(ctx: Context) -> dict[str, int]:
     report's size check needs no cost model; {} when the proxy never built it (e.g. ``flops``)."""
     net = ctx.built_model()
     return {} if net is None else {"params": int(sum(p.numel() for p in net.parameters()))}
-
