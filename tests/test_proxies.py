@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from zeroseg.proxies import avt, create_proxy, list_proxies, score_arch, score_many
+from zeroseg.proxies import avt, avt_cache, create_proxy, list_proxies, score_arch, score_many
 from zeroseg.proxies.base import BN_MODES, KINDS, NEEDS
 from zeroseg.scorers.batch import batch_name
 from zeroseg.search.run import SearchOptions
@@ -85,8 +85,9 @@ def test_missing_avt_bounds_are_estimated_into_the_user_cache(tmp_path, monkeypa
     r = score_arch("saswot", ARCH, **SETUP)
     assert r.ok, r.invalid
     assert "estimating from 3 random networks of micro" in capsys.readouterr().err
-    entry = avt.load_avt(avt.user_avt_file())["micro@64x2"]
-    assert entry["n"] == 3 and set(entry["bounds"]) == {"saswot_minus", "nwot"} and not shipped.exists()
+    entries = avt_cache.read_entries(avt.user_avt_file())
+    assert set(entries) == {f"micro@64x2|{c}|n3|seed0" for c in ("saswot_minus", "nwot")} and not shipped.exists()
+    assert all(e["n"] == 3 and len(e["archs"]) == 3 for e in entries.values())
     assert score_arch("saswot", ARCH, **SETUP).value == r.value  # the second time, read from the cache
     assert "estimating" not in capsys.readouterr().err
 

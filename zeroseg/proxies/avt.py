@@ -5,10 +5,10 @@ certain number of architectures in the search space at random", so that one arch
 without a sample at run time. Bounds are keyed by the scoring ``Setup`` (``<space>@<size>x<batch>``
 [``/<batch name>``]: scores scale with resolution and batch size) and looked up in this order: the
 context's own (``ctx.avt``, e.g. calibrated by a search), the shipped ``data/avt.json``, the user's
-cache (``zeroseg.paths.cache_root()``, file ``avt.json``). Missing
+cache (``avt_cache``: verified entries per setup, proxy, sample size and seed). Missing
 bounds are estimated on demand from ``ON_DEMAND_SAMPLES`` random networks of the same setup
 (``ctx.siblings``; TNB101: rows of the table drawn by ``default_rng(seed)``) and written to the
-user's cache, never into the installed package.
+user's cache once, never into the installed package.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from zeroseg.jsonio import write_text_atomic
-from zeroseg.paths import cache_root
+from zeroseg.proxies import avt_cache
 from zeroseg.proxies.base import create_proxy
 from zeroseg.proxies.result import ProxyFailure
 
@@ -36,13 +36,9 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def user_cache_dir() -> Path:
-    """zeroseg's cache root (``zeroseg.paths.cache_root``: ``$ZEROSEG_CACHE`` or the user cache)."""
-    return cache_root()
-
-
 def user_avt_file() -> Path:
-    return user_cache_dir() / "avt.json"
+    """The user's AVT cache (``avt_cache.cache_file``: ``avt.json`` in ``$ZEROSEG_CACHE`` or the user cache)."""
+    return avt_cache.cache_file()
 
 
 def avt_key(space: str, resolution: int | tuple[int, int], batch_size: int, batch: str = "") -> str:
@@ -53,18 +49,22 @@ def avt_key(space: str, resolution: int | tuple[int, int], batch_size: int, batc
 
 
 def load_avt(path: Path | None = None) -> dict:
-    """The stored estimates (``AVT_FILE`` when ``path`` is None; {} when the file is absent)."""
+    """Estimates in the shipped format (``AVT_FILE`` when ``path`` is None; {} when the file is absent)."""
     path = Path(path or AVT_FILE)
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def stored_bounds(key: str, proxy: str) -> tuple[float, float] | None:
-    """(min, max) of ``proxy`` at ``key`` from the shipped file, else the user's cache, else None."""
-    for path in (AVT_FILE, user_avt_file()):
-        entry = load_avt(path).get(key, {}).get("bounds", {}).get(proxy)
-        if entry is not None:
-            return float(entry["min"]), float(entry["max"])
-    return None
+def stored_bounds(key: str, proxy: str, n: int | None = None, seed: int = 0,
+                  log: Log | None = _stderr) -> tuple[float, float] | None:
+    """(min, max) of ``proxy`` at ``key`` from the shipped file, else the user's cache entry estimated
+    from ``n`` (default ``ON_DEMAND_SAMPLES``) networks under ``seed``, else None."""
+    return shipped_bounds(key, proxy) or avt_cache.cached_bounds(key, proxy, int(n or ON_DEMAND_SAMPLES), seed, log)
+
+
+def shipped_bounds(key: str, proxy: str) -> tuple[float, float] | None:
+    """(min, max) of ``proxy`` at ``key`` in the package's ``data/avt.json``, else None."""
+    entry = load_avt(AVT_FILE).get(key, {}).get("bounds", {}).get(proxy)
+    return None if entry is None else (float(entry["min"]), float(entry["max"]))
 
 
 def value_bounds(values: Any) -> tuple[float, float] | None:
@@ -105,9 +105,9 @@ def estimate_bounds(contexts: Sequence[Any], proxies: Sequence[str], log: Log = 
             "archs": [c.arch for c in contexts]}
 
 
-def write_avt(key: str, entry: dict, path: Path | None = None) -> Path:
-    """Insert/replace ``key`` in the JSON file (default: the user's cache; other keys kept, sorted)."""
-    path = Path(path or user_avt_file())
+def write_avt(key: str, entry: dict, path: Path) -> Path:
+    """Insert/replace ``key`` in a JSON file of the shipped format (other keys kept, sorted)."""
+    path = Path(path)
     data = load_avt(path)
     data[key] = entry
     write_text_atomic(path, json.dumps(dict(sorted(data.items())), indent=1) + "\n")
@@ -118,14 +118,13 @@ def bounds_for(ctx: Any, proxies: Sequence[str], *, n: int | None = None, log: L
                ) -> dict[str, tuple[float, float]]:
     """AVT (min, max) of each of ``proxies`` under ``ctx.setup``; missing ones are estimated once
     from ``n`` (default ``ON_DEMAND_SAMPLES``) sibling networks into the user's cache."""
-    key = ctx.setup.key
-    found = {p: ctx.avt.get(p) or stored_bounds(key, p) for p in proxies}
+    key, n = ctx.setup.key, int(n or ON_DEMAND_SAMPLES)
+    found = {p: ctx.avt.get(p) or stored_bounds(key, p, n, ctx.seed, log) for p in proxies}
     missing = [p for p, b in found.items() if b is None]
     if missing:
         if ctx.siblings is None:
             raise ProxyFailure(f"no AVT min/max for {missing} at {key}, and this network has no space to sample "
                                f"from: pass avt={{name: (min, max)}}")
-        n = int(n or ON_DEMAND_SAMPLES)
         log(f"[avt] no stored AVT min/max for {', '.join(missing)} at {key}: estimating from {n} random "
             f"networks of {ctx.space} (once; written to {user_avt_file()})")
         entry = estimate_bounds(ctx.siblings(n), missing, log)
@@ -133,7 +132,7 @@ def bounds_for(ctx: Any, proxies: Sequence[str], *, n: int | None = None, log: L
                  not entry["bounds"][p]["max"] > entry["bounds"][p]["min"]]
         if short:
             raise ProxyFailure(f"AVT estimate of {short} at {key} has fewer than 2 distinct valid values in {n} samples")
-        write_avt(key, {**entry, "seed": ctx.seed}, None)
+        avt_cache.store_estimate(key, n, ctx.seed, entry)
         found.update({p: (entry["bounds"][p]["min"], entry["bounds"][p]["max"]) for p in missing})
     return {p: (float(b[0]), float(b[1])) for p, b in found.items()}
 

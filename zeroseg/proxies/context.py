@@ -119,6 +119,10 @@ class Context:
             self._timed("build", t0)
         return self._model
 
+    def built_model(self) -> nn.Module | None:
+        """The initialised network if a proxy already built it, else None (asking never builds it)."""
+        return self._model
+
     def model(self) -> nn.Module:
         """A fresh copy of the initialised network, free for a proxy to modify."""
         return copy.deepcopy(self.base_model())

@@ -21,7 +21,8 @@ from typing import Any, Callable
 import numpy as np
 
 from zeroseg.proxies import Context, genotype_context, resolve_proxy
-from zeroseg.proxies.avt import bounds_for, stored_bounds
+from zeroseg.proxies.avt import bounds_for, shipped_bounds, stored_bounds
+from zeroseg.proxies.avt_cache import cache_file
 from zeroseg.proxies.networks import AVT_SAMPLE_SEED, Batch
 from zeroseg.scorers.base import ScoreResult, ScoringSetup, register_scorer
 from zeroseg.scorers.batch import batch_name, scoring_batch
@@ -64,20 +65,24 @@ class ProxyScorer:
                                 planned_needs=frozenset(self.proxy.needs), avt=self.avt)
 
     def calibrate(self, log: Callable[[str], None] = print) -> dict[str, Any]:
-        """AVT min/max of each component under this setup: stored, else estimated from ``avt_samples``
-        random genotypes (rng ``default_rng([seed, 4])``) into the user's cache."""
+        """AVT min/max of each component under this setup: shipped or cached (``zeroseg.proxies.avt_cache``:
+        a second search under the same setup scores no calibration genotype), else estimated from
+        ``avt_samples`` random genotypes (rng ``default_rng([seed, 4])``) into the user's cache."""
         if not self.components or self.avt is not None:
             return {"avt": self.avt}
         t0 = time.perf_counter()
         ctx = self.context(self.space.sample(np.random.default_rng([self.setup.seed, AVT_SAMPLE_SEED])))
-        stored = all(stored_bounds(ctx.setup.key, c) is not None for c in self.components)
-        bounds = bounds_for(ctx, self.components, n=self.avt_samples, log=log)
-        self.avt = {n: [lo, hi] for n, (lo, hi) in bounds.items()}
-        info = {"avt": self.avt, "key": ctx.setup.key, "seconds": round(time.perf_counter() - t0, 2)}
+        key, n, seed = ctx.setup.key, self.avt_samples, self.setup.seed
+        shipped = all(shipped_bounds(key, c) is not None for c in self.components)
+        stored = all(stored_bounds(key, c, n, seed, log=None) is not None for c in self.components)
+        bounds = bounds_for(ctx, self.components, n=n, log=log)
+        self.avt = {c: [lo, hi] for c, (lo, hi) in bounds.items()}
+        info = {"avt": self.avt, "key": key, "seconds": round(time.perf_counter() - t0, 2), "scored_genotypes": 0}
         if stored:
-            return {**info, "source": "stored bounds (zeroseg.proxies.avt)"}
-        return {**info, "source": "estimated", "samples": self.avt_samples, "seed": [self.setup.seed, AVT_SAMPLE_SEED],
-                "genotypes": [c.arch for c in ctx.siblings(self.avt_samples)]}
+            where = "shipped bounds (zeroseg/proxies/data/avt.json)" if shipped else f"user cache ({cache_file()})"
+            return {**info, "source": where}
+        return {**info, "source": "estimated", "scored_genotypes": n, "samples": n, "seed": [seed, AVT_SAMPLE_SEED],
+                "genotypes": [c.arch for c in ctx.siblings(n)]}
 
     def score(self, g: Any) -> ScoreResult:
         if self.components and self.avt is None:
@@ -87,4 +92,11 @@ class ProxyScorer:
         if not res.ok:
             return ScoreResult(invalid=res.invalid)
         parts = {f"raw_{c}": ctx.value(resolve_proxy(c)).value for c in self.components}
-        return ScoreResult(self.proxy.sign * res.value, info={"raw": res.value, **parts})
+        return ScoreResult(self.proxy.sign * res.value, info={"raw": res.value, **parts, **built_params(ctx)})
+
+
+def built_params(ctx: Context) -> dict[str, int]:
+    """``params`` of the network the proxy built (free; equal to ``SearchSpace.cost``'s count), so the
+    report's size check needs no cost model; {} when the proxy never built it (e.g. ``flops``)."""
+    net = ctx.built_model()
+    return {} if net is None else {"params": int(sum(p.numel() for p in net.parameters()))}

@@ -22,6 +22,7 @@ from zeroseg.evolution.problem import Fitness
 from zeroseg.scorers import ScoringSetup, create_scorer
 from zeroseg.scorers.constraints import Constraints
 from zeroseg.search.latency import LatencySource
+from zeroseg.spaces.cost_cache import CostCache
 
 OBJECTIVES = {"score": "score", "latency": "latency_ms", "flops": "flops", "params": "params"}
 _SCALE = {"latency": 1.0, "flops": 1e-9, "params": 1e-6}  # objective units: ms, GFLOPs, M params
@@ -84,8 +85,16 @@ class SegmenterProblem:
         return self.space.decode(text)
 
     # --- fitness ---------------------------------------------------------------------------------
+    @cached_property
+    def costs(self) -> CostCache:
+        """Costs computed by earlier searches of this setup (the user's cache; the report saves new ones)."""
+        return CostCache(self.setup.space, self.setup.input_size, self.setup.num_classes)
+
     def cost_info(self, g: Any) -> dict[str, Any]:
-        """Params, FLOPs (2×MACs) and activation MiB at batch 1 and the search's input size."""
+        """Params, FLOPs (2×MACs) and activation MiB at batch 1 and the search's input size (cached)."""
+        return self.costs.get(self.encode(g), lambda: self._measure_cost(g))
+
+    def _measure_cost(self, g: Any) -> dict[str, Any]:
         c = self.space.cost(g, self.setup.input_size, self.setup.num_classes)
         return {"params": c.params, "flops": c.flops, "act_mb": round(c.act_mb, 3)}
 

@@ -1,6 +1,7 @@
 """The search's tables and files: everything evaluated, the top-k, the Pareto front, the winner's
-training command. Costs (params, FLOPs, activations) of reported genotypes are filled in here when
-the search did not need them per candidate (no FLOPs/params constraint or objective)."""
+training command. Costs (params, FLOPs, activations) of reported genotypes are the search's own when it
+computed them (FLOPs/params constraints or objectives; the scorer's params), else the cost model's
+through the user's cost cache (``zeroseg.spaces.cost_cache``), so a second search re-runs it for nothing."""
 
 from __future__ import annotations
 
@@ -36,12 +37,21 @@ def ranked_table(problem: Any, pairs: list[tuple[Any, Fitness]]) -> pd.DataFrame
     rows = []
     for rank, (g, fit) in enumerate(pairs, 1):
         info = dict(fit.info or {})
-        if "flops" not in info:
-            info.update(problem.cost_info(g))
+        if "flops" not in info:  # the search's own numbers win; the cost model (cached) fills the rest
+            info = {**problem.cost_info(g), **info}
         row = {"rank": rank, "genotype": problem.encode(g)}
         row.update({f"objective_{o}": v for o, v in zip(problem.objectives, fit.values)})
         rows.append({**row, **info})
     return pd.DataFrame(rows)
+
+
+def remember_costs(problem: Any, table: pd.DataFrame) -> None:
+    """Costs the search computed (FLOPs/params constraints or objectives, in any worker) join the cache."""
+    if not len(table) or not {"params", "flops", "act_mb"} <= set(table):
+        return
+    for row in table[["genotype", "params", "flops", "act_mb"]].dropna().itertuples(index=False):
+        problem.costs.add(row.genotype, {"params": int(row.params), "flops": int(row.flops),
+                                         "act_mb": float(row.act_mb)})
 
 
 def train_command(args: list[str], genotype: str, out: str = "runs/train_winner") -> str:
@@ -79,6 +89,7 @@ def write_outputs(problem: Any, main: EvolutionResult, other: EvolutionResult | 
                   command_args: list[str], scorer_label: str) -> dict[str, Any]:
     """Write the tables, plots and winner command; return the report's search part."""
     table = evaluated_table(problem, out / "checkpoint.json")
+    remember_costs(problem, table)
     table.to_csv(out / "evaluated.csv", index=False)
     table.to_parquet(out / "evaluated.parquet", index=False)
     main.log.to_csv(out / "log.csv", index=False)

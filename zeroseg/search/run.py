@@ -160,6 +160,9 @@ def search(o: SearchOptions, log: Callable[[str], None] = print) -> dict[str, An
     finally:
         executor.close()
     report = rep.write_outputs(problem, main, other, out, command_args=train_args(o), scorer_label=o.scorer)
+    saved = problem.costs.save()
+    if saved:
+        log(f"[search] costs of reported genotypes cached in {saved} (reused by the next search of this setup)")
     report.update(config={**asdict(o), "input_size": list(o.input_size), "objectives": list(o.objectives)},
                   wall_time={"calibration": t_cal, "search": t_search, "total": time.perf_counter() - t0})
     write_json(out / "report.json", report, default=str)

@@ -9,6 +9,7 @@ import sys
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.proxies import PROXIES, resolve_proxy, tnb101_context
 from zeroseg.proxies.avt import estimate_bounds, user_avt_file, write_avt
+from zeroseg.proxies.avt_cache import store_estimate
 from zeroseg.proxies.builtin.saswot import COMPONENTS
 from zeroseg.proxies.networks import tnb101_sample
 
@@ -41,7 +42,9 @@ def _estimate(args: argparse.Namespace) -> int:
                  "seed": args.seed}
         print(ctx.setup.key, json.dumps(entry["bounds"]))
         if not args.dry_run:
-            print("wrote", write_avt(ctx.setup.key, entry, args.file))
+            wrote = (store_estimate(ctx.setup.key, args.n, args.seed, entry) if args.file is None
+                     else write_avt(ctx.setup.key, entry, args.file))
+            print("wrote", wrote)
     return 0
 
 
