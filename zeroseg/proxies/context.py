@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
+from zeroseg.flop_count import forward_flops
 from zeroseg.proxies.passes import EXTRAS, GradPass, GradRecorder, Loss, prepare, run_grad_pass
 from zeroseg.proxies.result import ProxyFailure, ProxyResult
 from zeroseg.stats.arch import seeded, through_cache
@@ -71,6 +72,7 @@ class Context:
     planned_needs: frozenset[str] = frozenset()  # union of the needs of the proxies to be scored
     meta_factory: Callable[[], nn.Module] | None = None  # shapes only (FLOPs on the meta device)
     flops_input: tuple[int, int] | None = None  # (H, W) FLOPs are counted at; None = the batch's
+    flops_scale_free: bool = False  # FLOPs ∝ H·W exactly at both sizes (TNB101 at multiples of its output stride)
     siblings: Callable[[int], Sequence["Context"]] | None = None  # n random networks of this setup (AVT)
     avt: dict[str, tuple[float, float]] = field(default_factory=dict)  # known AVT bounds (e.g. from a search)
     structure: Callable[[], str | None] | None = None  # why the network is degenerate, known without a pass
@@ -181,6 +183,21 @@ class Context:
             self._passes[bn] = run_grad_pass(prepare(self.model(), bn), *self.batch(), self.loss, want)
             self._timed(f"grad_pass_{bn}", t0)
         return self._passes[bn]
+
+    def flops(self) -> int:
+        """FLOPs of one forward at batch 1 and ``flops_input`` (else the batch's size), counted from the
+        shapes of a forward that already ran (``GradPass.flops`` / batch size), else of one batch-1
+        eval forward of the base network at the batch's size (``flop_count.forward_flops``). A count
+        at the batch's size stands for ``flops_input`` only when ``flops_scale_free`` (×pixel ratio)."""
+        (h, w), target = self.resolution, self.flops_input or self.resolution
+        if tuple(target) != (h, w) and not self.flops_scale_free:
+            return forward_flops(self.base_model(), target)
+        ran = next((p.flops for p in self._passes.values() if p.flops), None)
+        per_image = ran // len(self.batch()[0]) if ran is not None else forward_flops(self.base_model(), (h, w))
+        scale, rest = divmod(per_image * target[0] * target[1], h * w)
+        if rest:
+            raise ValueError(f"FLOPs at {h}x{w} do not scale to {target[0]}x{target[1]} exactly")
+        return scale
 
     # -- scoring -------------------------------------------------------------------------
     def degenerate(self, needs: Sequence[str] = ("stats",)) -> str | None:

@@ -23,6 +23,9 @@ from zeroseg.stats.batch import CAMVID_CLASSES, load_batch
 from zeroseg.stats.collect import pixel_cross_entropy
 
 FLOPS_INPUT = (256, 256)  # TNB101 FLOPs: the bench's input size, independent of the scoring resolution
+# A TNB101 net is convolutions with "same" padding, stride-2 halvings and stride-2 deconvolutions only: at
+# sizes that are multiples of its output stride every feature map is the input / 2^k exactly, so its
+# FLOPs are proportional to H·W and the scored forward's count gives the count at FLOPS_INPUT.
 AVT_SAMPLE_SEED = 4  # genotype AVT samples are drawn by default_rng([seed, 4]) (the search's calibration)
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -58,6 +61,8 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
                    avt: dict | None = None, **stats_options: Any) -> Context:
     """A TNB101 segmentsemantic network on the shipped CamVid batch (statistics cached by net_code)."""
     space = transnas.space_of(net_code)
+    size = _square(resolution)
+    stride = transnas.parse(net_code).output_stride
     kw = dict(resolution=resolution, batch_size=batch_size, seed=seed, device=device, cache=cache,
               planned_needs=planned_needs, avt=avt, **stats_options)
 
@@ -68,7 +73,8 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
                    batch_fn=lambda: load_batch(resolution, batch_size, num_classes=transnas.NUM_CLASSES),
                    seed=seed, device=device, arch=net_code, cache=cache, stats_options=dict(stats_options),
                    planned_needs=planned_needs, meta_factory=lambda: transnas.build(net_code, device="meta"),
-                   flops_input=FLOPS_INPUT, siblings=siblings, avt=dict(avt or {}),
+                   flops_input=FLOPS_INPUT, flops_scale_free=all(n % stride == 0 for n in (*size, *FLOPS_INPUT)),
+                   siblings=siblings, avt=dict(avt or {}),
                    structure=lambda: cell_reason(net_code), param_count=lambda: transnas.count_params(net_code))
 
 

@@ -6,6 +6,10 @@ decoder's deconvolutions are excluded) after one backward of the loss on one bat
 network in train mode. We do the same with the context's loss (default: the pixel-wise
 cross-entropy, void pixels ignored) on its batch. Optional extras recorded in the same pass: per-layer Fisher terms
 (``activations``) and the input Jacobian of the summed logits (``input_jacobian``, jacov/epe_nas).
+Every pass also counts the FLOPs of its forward from the shapes it sees (``zeroseg.flop_count``).
+
+The Jacobian is the gradient of the *scalar* Σ logits: passing ``grad_outputs`` instead would make
+``torch.autograd`` import sympy (~1 s) on a cold start; the values are the same.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from zeroseg.flop_count import FlopTally, attach as attach_flops
 from zeroseg.stats.shapes import logits_of
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -72,6 +77,7 @@ class GradPass:
     extras: frozenset[str]
     fisher: list[torch.Tensor] = field(default_factory=list)
     input_jacobian: torch.Tensor | None = None  # (N, 3·H·W) ∂(Σ logits)/∂x
+    flops: int = 0  # FLOPs of the forward over the whole batch (flop_count convention)
 
 
 class GradRecorder:
@@ -82,10 +88,12 @@ class GradRecorder:
         self.extras = frozenset(extras) & EXTRAS
         self.wants_jacobian = "input_jacobian" in self.extras
         self.fisher: list[torch.Tensor] = []
+        self.tally = FlopTally()
         self.handles: list = []  # forward hooks, then the tensor hooks they add (all removed together)
         self.result: GradPass | None = None
 
     def attach(self, model: nn.Module) -> list:
+        self.handles += attach_flops(model, self.tally)
         if "activations" in self.extras:
             self.handles += [layer.register_forward_hook(self._on_forward) for layer in prunable_layers(model)]
         return self.handles
@@ -98,7 +106,7 @@ class GradRecorder:
     def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None) -> None:
         fill_missing_grads(model)
         jac = None if jacobian is None else jacobian.reshape(jacobian.shape[0], -1).detach()
-        self.result = GradPass(model, float(loss.detach()), self.extras, self.fisher, jac)
+        self.result = GradPass(model, float(loss.detach()), self.extras, self.fisher, jac, self.tally.flops)
 
 
 def run_grad_pass(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: Loss,
@@ -118,7 +126,7 @@ def run_grad_pass(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, 
             h.remove()
     jac = None
     if rec.wants_jacobian:
-        jac = (torch.autograd.grad(out, x, torch.ones_like(out), allow_unused=True)[0] if out.requires_grad else None)
+        jac = torch.autograd.grad(out.sum(), x, allow_unused=True)[0] if out.requires_grad else None
         jac = torch.zeros_like(x) if jac is None else jac  # logits independent of the input
     rec.done(model, loss, jac)
     return rec.result

@@ -229,7 +229,7 @@ def collect(
                 value.backward(retain_graph=want_jac)
         jac = None
         if want_jac:  # ∂(Σ logits)/∂x, after the observer's hooks are off
-            jac = _input_grad(torch.autograd.grad(logits, x, torch.ones_like(logits), allow_unused=True)[0]
+            jac = _input_grad(torch.autograd.grad(logits.sum(), x, allow_unused=True)[0]  # scalar: no sympy import
                               if logits.requires_grad else None, x)
     layers = [_layer_stats(rec, i, seen, max_rows) for i, seen in enumerate(rec.layers.values())]
     if observer is not None:
