@@ -1,10 +1,13 @@
 """The one scoring core: a network (an ``nn.Module`` factory or module), a batch and a loss.
 
 Everything a proxy reads about one network is computed lazily and at most once here: the seeded
-network (built once; proxies that change weights or BatchNorm get a deep copy), the batch on the
-device, ``zeroseg.stats`` (one ``collect``, through a ``StatsCache`` when the network has an
-``arch`` identity), the shared gradient pass per BN mode and the values of other proxies (SasWOT
-reuses SasWOT− and NWOT). TNB101 codes, space genotypes and user modules are thin constructors
+network (built once; proxies that change weights or BatchNorm statistics do so on stand-ins that
+are put back, ``zeroseg.stats.scratch``), the batch on the device, ``zeroseg.stats`` (one
+``collect``, through a ``StatsCache`` when the network has an ``arch`` identity), the shared
+gradient pass per BN mode (in train mode the statistics pass itself, recording what the planned
+proxies need: Fisher terms, the input Jacobian, differentiable gradients for GraSP, the FLOPs of
+its forward) and the values of other proxies (SasWOT reuses SasWOT− and NWOT). A deep copy is made
+only for a pass the statistics pass cannot serve (another BN mode, or statistics from the cache). TNB101 codes, space genotypes and user modules are thin constructors
 of ``Context`` (``networks.py``); NASLib's ``find_measures(net, dataloader, …)`` is the shape.
 
 A degenerate network (its output does not depend on its input, all weight gradients are zero,
