@@ -8,7 +8,7 @@ first-order backward are the shared train-mode pass's, run with differentiable g
 
 import torch
 
-from zeroseg.proxies.base import register_proxy
+from zeroseg.proxies.base import ProxyFailure, register_proxy
 from zeroseg.proxies.context import Context
 from zeroseg.proxies.passes import prunable_layers
 
@@ -19,6 +19,8 @@ def grasp(ctx: Context) -> float:
     gp = ctx.grad_pass("train", frozenset({"hessian"}))
     weights = [m.weight for m in prunable_layers(gp.model)]
     pairs = [(w, gp.graph_grads[w]) for w in weights if w in gp.graph_grads]
+    if not pairs:
+        raise ProxyFailure("the loss depends on no conv/linear weight (no gradient to take a Hessian product of)")
     z = sum((g.detach() * g).sum() for _, g in pairs)
     hg = torch.autograd.grad(z, [w for w, _ in pairs], allow_unused=True)
     total = torch.zeros((), dtype=torch.float64)
