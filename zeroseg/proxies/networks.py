@@ -2,7 +2,9 @@
 
 Each says how to build the network (under the seed), which batch it is scored on, what its
 scores are comparable under (``Setup``: AVT bounds are keyed by it) and how to draw random
-networks of the same setup (``siblings``: on-demand AVT estimation). TNB101 codes are scored on
+networks of the same setup (``siblings``: on-demand AVT estimation). Siblings plan no extras:
+they score only AVT components, and a planned ``hessian`` would keep each one's graph alive
+while the estimate holds them all. TNB101 codes are scored on
 the shipped CamVid batch (``zeroseg.stats.load_batch``); a search scores genotypes on its own
 dataset batch, so it passes that batch in.
 """
@@ -67,7 +69,8 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
               planned_needs=planned_needs, avt=avt, **stats_options)
 
     def siblings(n: int) -> list[Context]:
-        return [tnb101_context(code, **kw) for code in tnb101_sample(space, n, seed)]
+        plain = {**kw, "planned_needs": frozenset()}
+        return [tnb101_context(code, **plain) for code in tnb101_sample(space, n, seed)]
 
     return Context(lambda: transnas.build(net_code), None, None, Setup(space, _square(resolution), batch_size),
                    batch_fn=lambda: load_batch(resolution, batch_size, num_classes=transnas.NUM_CLASSES),
@@ -98,7 +101,8 @@ def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, n
 
     def siblings(n: int) -> list[Context]:
         rng = np.random.default_rng([seed, AVT_SAMPLE_SEED])
-        return [genotype_context(space, sp.sample(rng), batch, **kw) for _ in range(n)]
+        plain = {**kw, "planned_needs": frozenset()}
+        return [genotype_context(space, sp.sample(rng), batch, **plain) for _ in range(n)]
 
     return Context(lambda: sp.build(g, nc), images, labels, setup, seed=seed, device=device, arch=sp.encode(g),
                    cache=cache, stats_options=dict(stats_options), planned_needs=planned_needs,
