@@ -7,8 +7,9 @@ are put back, ``zeroseg.stats.scratch``), the batch on the device, ``zeroseg.sta
 gradient pass per BN mode (in train mode the statistics pass itself, recording what the planned
 proxies need: Fisher terms, the input Jacobian, differentiable gradients for GraSP, the FLOPs of
 its forward) and the values of other proxies (SasWOT reuses SasWOT− and NWOT). A deep copy is made
-only for a pass the statistics pass cannot serve (another BN mode, or statistics from the cache). TNB101 codes, space genotypes and user modules are thin constructors
-of ``Context`` (``networks.py``); NASLib's ``find_measures(net, dataloader, …)`` is the shape.
+only for a pass the statistics pass cannot serve (another BN mode, or statistics from the cache).
+TNB101 codes, space genotypes and user modules are thin constructors of ``Context``
+(``networks.py``); NASLib's ``find_measures(net, dataloader, …)`` is the shape.
 
 A degenerate network (its output does not depend on its input, all weight gradients are zero,
 or constant activations over the batch) is detected once from the statistics, and every proxy
