@@ -9,8 +9,10 @@ target: all built-ins + SasWOT (``--proxy all``) in ≤ 2× bare at 256², ≤ 3
 
 The three are measured interleaved in one run (same machine load); medians of wall and process
 CPU time (CPU time is the steadier number on a shared machine). With ``--proxy all`` the peer's
-values are checked equal to zeroseg's (1e-6 relative). Writes ``benches/results/bench_score[_<res>].json``
-with the command and the load average.
+values are checked equal to zeroseg's (1e-6 relative); the peer's one-time ``torch._dynamo`` import
+(its FLOPs go through ``FlopCounterMode``) happens before timing, zeroseg's scoring path imports none.
+Writes ``benches/results/bench_score[_<res>].json`` (``--proxy all``: ``bench_score_all_<res>.json``)
+with the command, the load average and every repeat's CPU seconds.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from peer_scorer import MEASURES, peer_scores
+from zeroseg import transnas
 from zeroseg.proxies import score_arch, score_many
 from zeroseg.proxies.avt import avt_key
 from zeroseg.stats import load_batch
@@ -97,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     setup = (args.arch, args.resolution, args.batch_size, args.seed)
     bare_fwd_bwd(*setup)  # warm-up: allocator, kernels, decoded batch
     with_peer = args.proxy == "all" and not args.no_peer
+    if with_peer:  # the peer's FlopCounterMode imports torch._dynamo once (~3 s): not charged to its first repeat
+        transnas.count_flops(args.arch, (64, 64))
     bare, score, peers = [], [], []
     load = [os.getloadavg()[0]]
     for _ in range(args.repeats):  # interleaved so all see the same machine load
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads": args.threads, "repeats": args.repeats, "values": score[0][2],
         "bare_fwd_bwd_wall_s": med(bare, 0), "bare_fwd_bwd_cpu_s": med(bare, 1),
         "score_wall_s": med(score, 0), "score_cpu_s": med(score, 1),
+        "cpu_s_each": {"bare": [x[1] for x in bare], "score": [x[1] for x in score], "peer": [x[1] for x in peers]},
     }
     result["ratio_wall"] = result["score_wall_s"] / result["bare_fwd_bwd_wall_s"]
     result["ratio_cpu"] = result["score_cpu_s"] / result["bare_fwd_bwd_cpu_s"]

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from zeroseg.proxies.result import ProxyFailure, ProxyResult
 from zeroseg.registry import Registry
 
-NEEDS = ("labels", "gradients", "activations", "input_jacobian", "stats", "model", "table")
+NEEDS = ("labels", "gradients", "activations", "input_jacobian", "hessian", "stats", "model", "table")
 BN_MODES = ("train", "eval", "off")
 KINDS = ("dsl", "builtin")
 

@@ -1,11 +1,15 @@
 """The one scoring core: a network (an ``nn.Module`` factory or module), a batch and a loss.
 
 Everything a proxy reads about one network is computed lazily and at most once here: the seeded
-network (built once; proxies that change weights or BatchNorm get a deep copy), the batch on the
-device, ``zeroseg.stats`` (one ``collect``, through a ``StatsCache`` when the network has an
-``arch`` identity), the shared gradient pass per BN mode and the values of other proxies (SasWOT
-reuses SasWOT− and NWOT). TNB101 codes, space genotypes and user modules are thin constructors
-of ``Context`` (``networks.py``); NASLib's ``find_measures(net, dataloader, …)`` is the shape.
+network (built once; proxies that change weights or BatchNorm statistics do so on stand-ins that
+are put back, ``zeroseg.stats.scratch``), the batch on the device, ``zeroseg.stats`` (one
+``collect``, through a ``StatsCache`` when the network has an ``arch`` identity), the shared
+gradient pass per BN mode (in train mode the statistics pass itself, recording what the planned
+proxies need: Fisher terms, the input Jacobian, differentiable gradients for GraSP, the FLOPs of
+its forward) and the values of other proxies (SasWOT reuses SasWOT− and NWOT). A deep copy is made
+only for a pass the statistics pass cannot serve (another BN mode, or statistics from the cache).
+TNB101 codes, space genotypes and user modules are thin constructors of ``Context``
+(``networks.py``); NASLib's ``find_measures(net, dataloader, …)`` is the shape.
 
 A degenerate network (its output does not depend on its input, all weight gradients are zero,
 or constant activations over the batch) is detected once from the statistics, and every proxy
@@ -23,6 +27,7 @@ from typing import Any, Callable, Sequence
 import torch
 from torch import nn
 
+from zeroseg.flop_count import forward_flops
 from zeroseg.proxies.passes import EXTRAS, GradPass, GradRecorder, Loss, prepare, run_grad_pass
 from zeroseg.proxies.result import ProxyFailure, ProxyResult
 from zeroseg.stats.arch import seeded, through_cache
@@ -71,6 +76,7 @@ class Context:
     planned_needs: frozenset[str] = frozenset()  # union of the needs of the proxies to be scored
     meta_factory: Callable[[], nn.Module] | None = None  # shapes only (FLOPs on the meta device)
     flops_input: tuple[int, int] | None = None  # (H, W) FLOPs are counted at; None = the batch's
+    flops_scale_free: bool = False  # FLOPs ∝ H·W exactly at both sizes (TNB101 at multiples of its output stride)
     siblings: Callable[[int], Sequence["Context"]] | None = None  # n random networks of this setup (AVT)
     avt: dict[str, tuple[float, float]] = field(default_factory=dict)  # known AVT bounds (e.g. from a search)
     structure: Callable[[], str | None] | None = None  # why the network is degenerate, known without a pass
@@ -185,6 +191,21 @@ class Context:
             self._passes[bn] = run_grad_pass(prepare(self.model(), bn), *self.batch(), self.loss, want)
             self._timed(f"grad_pass_{bn}", t0)
         return self._passes[bn]
+
+    def flops(self) -> int:
+        """FLOPs of one forward at batch 1 and ``flops_input`` (else the batch's size), counted from the
+        shapes of a forward that already ran (``GradPass.flops`` / batch size), else of one batch-1
+        eval forward of the base network at the batch's size (``flop_count.forward_flops``). A count
+        at the batch's size stands for ``flops_input`` only when ``flops_scale_free`` (×pixel ratio)."""
+        (h, w), target = self.resolution, self.flops_input or self.resolution
+        if tuple(target) != (h, w) and not self.flops_scale_free:
+            return forward_flops(self.base_model(), target)
+        ran = next((p.flops for p in self._passes.values() if p.flops), None)
+        per_image = ran // len(self.batch()[0]) if ran is not None else forward_flops(self.base_model(), (h, w))
+        scale, rest = divmod(per_image * target[0] * target[1], h * w)
+        if rest:
+            raise ValueError(f"FLOPs at {h}x{w} do not scale to {target[0]}x{target[1]} exactly")
+        return scale
 
     # -- scoring -------------------------------------------------------------------------
     def degenerate(self, needs: Sequence[str] = ("stats",)) -> str | None:

@@ -2,7 +2,9 @@
 
 Each says how to build the network (under the seed), which batch it is scored on, what its
 scores are comparable under (``Setup``: AVT bounds are keyed by it) and how to draw random
-networks of the same setup (``siblings``: on-demand AVT estimation). TNB101 codes are scored on
+networks of the same setup (``siblings``: on-demand AVT estimation). Siblings plan no extras:
+they score only AVT components, and a planned ``hessian`` would keep each one's graph alive
+while the estimate holds them all. TNB101 codes are scored on
 the shipped CamVid batch (``zeroseg.stats.load_batch``); a search scores genotypes on its own
 dataset batch, so it passes that batch in.
 """
@@ -23,6 +25,9 @@ from zeroseg.stats.batch import CAMVID_CLASSES, load_batch
 from zeroseg.stats.collect import pixel_cross_entropy
 
 FLOPS_INPUT = (256, 256)  # TNB101 FLOPs: the bench's input size, independent of the scoring resolution
+# A TNB101 net is convolutions with "same" padding, stride-2 halvings and stride-2 deconvolutions only: at
+# sizes that are multiples of its output stride every feature map is the input / 2^k exactly, so its
+# FLOPs are proportional to H·W and the scored forward's count gives the count at FLOPS_INPUT.
 AVT_SAMPLE_SEED = 4  # genotype AVT samples are drawn by default_rng([seed, 4]) (the search's calibration)
 
 Batch = tuple[torch.Tensor, torch.Tensor]
@@ -58,17 +63,21 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
                    avt: dict | None = None, **stats_options: Any) -> Context:
     """A TNB101 segmentsemantic network on the shipped CamVid batch (statistics cached by net_code)."""
     space = transnas.space_of(net_code)
+    size = _square(resolution)
+    stride = transnas.parse(net_code).output_stride
     kw = dict(resolution=resolution, batch_size=batch_size, seed=seed, device=device, cache=cache,
               planned_needs=planned_needs, avt=avt, **stats_options)
 
     def siblings(n: int) -> list[Context]:
-        return [tnb101_context(code, **kw) for code in tnb101_sample(space, n, seed)]
+        plain = {**kw, "planned_needs": frozenset()}
+        return [tnb101_context(code, **plain) for code in tnb101_sample(space, n, seed)]
 
     return Context(lambda: transnas.build(net_code), None, None, Setup(space, _square(resolution), batch_size),
                    batch_fn=lambda: load_batch(resolution, batch_size, num_classes=transnas.NUM_CLASSES),
                    seed=seed, device=device, arch=net_code, cache=cache, stats_options=dict(stats_options),
                    planned_needs=planned_needs, meta_factory=lambda: transnas.build(net_code, device="meta"),
-                   flops_input=FLOPS_INPUT, siblings=siblings, avt=dict(avt or {}),
+                   flops_input=FLOPS_INPUT, flops_scale_free=all(n % stride == 0 for n in (*size, *FLOPS_INPUT)),
+                   siblings=siblings, avt=dict(avt or {}),
                    structure=lambda: cell_reason(net_code), param_count=lambda: transnas.count_params(net_code))
 
 
@@ -92,7 +101,8 @@ def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, n
 
     def siblings(n: int) -> list[Context]:
         rng = np.random.default_rng([seed, AVT_SAMPLE_SEED])
-        return [genotype_context(space, sp.sample(rng), batch, **kw) for _ in range(n)]
+        plain = {**kw, "planned_needs": frozenset()}
+        return [genotype_context(space, sp.sample(rng), batch, **plain) for _ in range(n)]
 
     return Context(lambda: sp.build(g, nc), images, labels, setup, seed=seed, device=device, arch=sp.encode(g),
                    cache=cache, stats_options=dict(stats_options), planned_needs=planned_needs,

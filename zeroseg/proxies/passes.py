@@ -5,7 +5,12 @@ NASLib / zero-cost-nas (``naslib/predictors/pruners/p_utils.py``) score the weig
 decoder's deconvolutions are excluded) after one backward of the loss on one batch, with the
 network in train mode. We do the same with the context's loss (default: the pixel-wise
 cross-entropy, void pixels ignored) on its batch. Optional extras recorded in the same pass: per-layer Fisher terms
-(``activations``) and the input Jacobian of the summed logits (``input_jacobian``, jacov/epe_nas).
+(``activations``), the input Jacobian of the summed logits (``input_jacobian``, jacov/epe_nas) and
+differentiable weight gradients (``hessian``: GraSP's Hessian-gradient product reuses this pass).
+Every pass also counts the FLOPs of its forward from the shapes it sees (``zeroseg.flop_count``).
+
+The Jacobian is the gradient of the *scalar* Σ logits: passing ``grad_outputs`` instead would make
+``torch.autograd`` import sympy (~1 s) on a cold start; the values are the same.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Callable
 import torch
 from torch import nn
 
+from zeroseg.flop_count import FlopTally, attach as attach_flops
+from zeroseg.stats.backward import loss_backward
 from zeroseg.stats.shapes import logits_of
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
-EXTRAS = frozenset({"activations", "input_jacobian"})
+EXTRAS = frozenset({"activations", "input_jacobian", "hessian"})
 
 
 def prunable_layers(model: nn.Module) -> list[nn.Module]:
@@ -72,6 +79,8 @@ class GradPass:
     extras: frozenset[str]
     fisher: list[torch.Tensor] = field(default_factory=list)
     input_jacobian: torch.Tensor | None = None  # (N, 3·H·W) ∂(Σ logits)/∂x
+    flops: int = 0  # FLOPs of the forward over the whole batch (flop_count convention)
+    graph_grads: dict = field(default_factory=dict)  # weight → differentiable ∂L/∂W (``hessian``)
 
 
 class GradRecorder:
@@ -81,11 +90,14 @@ class GradRecorder:
     def __init__(self, extras: frozenset[str]) -> None:
         self.extras = frozenset(extras) & EXTRAS
         self.wants_jacobian = "input_jacobian" in self.extras
+        self.wants_graph = "hessian" in self.extras
         self.fisher: list[torch.Tensor] = []
+        self.tally = FlopTally()
         self.handles: list = []  # forward hooks, then the tensor hooks they add (all removed together)
         self.result: GradPass | None = None
 
     def attach(self, model: nn.Module) -> list:
+        self.handles += attach_flops(model, self.tally)
         if "activations" in self.extras:
             self.handles += [layer.register_forward_hook(self._on_forward) for layer in prunable_layers(model)]
         return self.handles
@@ -93,12 +105,14 @@ class GradRecorder:
     def _on_forward(self, _m: nn.Module, _inp: tuple, out: torch.Tensor) -> None:
         if out.requires_grad:
             act = out.detach()
-            self.handles.append(out.register_hook(lambda g, a=act: self.fisher.append(_fisher_term(a, g))))
+            self.handles.append(out.register_hook(lambda g, a=act: self.fisher.append(_fisher_term(a, g.detach()))))
 
-    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None) -> None:
+    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None,
+             graph_grads: dict[nn.Parameter, torch.Tensor]) -> None:
         fill_missing_grads(model)
         jac = None if jacobian is None else jacobian.reshape(jacobian.shape[0], -1).detach()
-        self.result = GradPass(model, float(loss.detach()), self.extras, self.fisher, jac)
+        self.result = GradPass(model, float(loss.detach()), self.extras, self.fisher, jac, self.tally.flops,
+                               graph_grads)
 
 
 def run_grad_pass(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, loss_fn: Loss,
@@ -111,14 +125,16 @@ def run_grad_pass(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, 
     try:
         out, _ = logits_of(model(x), labels)
         loss = loss_fn(out, labels)
+        graph_grads = {}
         if loss.requires_grad:
-            loss.backward(retain_graph=rec.wants_jacobian)
+            graph_grads = loss_backward(loss, model, x, keep_graph=rec.wants_graph, retain_graph=rec.wants_jacobian)
     finally:
         for h in handles:
             h.remove()
     jac = None
     if rec.wants_jacobian:
-        jac = (torch.autograd.grad(out, x, torch.ones_like(out), allow_unused=True)[0] if out.requires_grad else None)
+        jac = (torch.autograd.grad(out.sum(), x, allow_unused=True, retain_graph=bool(graph_grads))[0]
+               if out.requires_grad else None)
         jac = torch.zeros_like(x) if jac is None else jac  # logits independent of the input
-    rec.done(model, loss, jac)
+    rec.done(model, loss, jac, graph_grads)
     return rec.result

@@ -28,6 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from zeroseg.stats import sketch
+from zeroseg.stats.backward import loss_backward
+from zeroseg.stats.scratch import stand_in_buffers
 from zeroseg.stats.batch import IGNORE_INDEX
 from zeroseg.stats.shapes import (
     check_inputs, check_labels, flat_in_memory_order, gather_units, logits_of, rows_view, weight_shape,
@@ -52,10 +54,12 @@ class Observer(Protocol):
     on during the forward and the loss backward; ``done`` gets the model with its gradients."""
 
     wants_jacobian: bool
+    wants_graph: bool  # keep the weight gradients differentiable (``backward.loss_backward``)
 
     def attach(self, model: nn.Module) -> list: ...
 
-    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None) -> None: ...
+    def done(self, model: nn.Module, loss: torch.Tensor, jacobian: torch.Tensor | None,
+             graph_grads: dict[nn.Parameter, torch.Tensor]) -> None: ...
 
 
 def _input_grad(t: torch.Tensor | None, like: torch.Tensor) -> torch.Tensor:
@@ -144,22 +148,6 @@ def _removed_after(handles: list) -> Iterator[None]:
             h.remove()
 
 
-@contextmanager
-def _train_mode_restored(model: nn.Module) -> Iterator[None]:
-    """Train mode inside; the training flags and all buffers are put back afterwards."""
-    flags = [(m, m.training) for m in model.modules()]
-    saved = [(b, b.detach().clone()) for b in model.buffers()]
-    model.train()
-    try:
-        yield
-    finally:
-        for m, was in flags:
-            m.training = was
-        with torch.no_grad():
-            for b, value in saved:
-                b.copy_(value)
-
-
 def _layer_stats(rec: _Recorder, index: int, seen: _Seen, max_rows: int | None) -> LayerStats:
     m, shape = seen.module, weight_shape(seen.module)
     rows = sketch.pick(shape[0], max_rows, rec.seed, "rows", index, shape)
@@ -217,7 +205,7 @@ def collect(
     want_jac = input_jacobian or (observer is not None and observer.wants_jacobian)
     with ExitStack() as stack:
         stack.enter_context(_rng(dev))
-        stack.enter_context(_train_mode_restored(model))
+        stack.enter_context(stand_in_buffers(model))  # BN statistics restored
         stack.enter_context(_hooked(model, rec))
         torch.manual_seed(seed)
         model.zero_grad(set_to_none=True)
@@ -225,15 +213,18 @@ def collect(
             logits, rec.logits_size = logits_of(model(x), y)
             check_labels(y, logits.shape[1], ignore_index)
             value = (loss or partial(pixel_cross_entropy, ignore_index=ignore_index))(logits, y)
+            graph_grads = {}
             if value.requires_grad:
-                value.backward(retain_graph=want_jac)
+                graph_grads = loss_backward(value, model, x, keep_graph=observer is not None and observer.wants_graph,
+                                            retain_graph=want_jac)
         jac = None
         if want_jac:  # ∂(Σ logits)/∂x, after the observer's hooks are off
-            jac = _input_grad(torch.autograd.grad(logits, x, torch.ones_like(logits), allow_unused=True)[0]
-                              if logits.requires_grad else None, x)
+            keep = bool(graph_grads)  # the differentiable gradients still need the graph
+            jac = _input_grad(torch.autograd.grad(logits.sum(), x, allow_unused=True, retain_graph=keep)[0]
+                              if logits.requires_grad else None, x)  # a scalar's gradient: no sympy import
     layers = [_layer_stats(rec, i, seen, max_rows) for i, seen in enumerate(rec.layers.values())]
     if observer is not None:
-        observer.done(model, value, jac)
+        observer.done(model, value, jac, graph_grads)
     n_in = x[0].numel()
     units = sketch.pick(n_in, sketch.input_limit(max_units), seed, "input", 0, tuple(x.shape[1:]))
 

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zeroseg.flop_count import register_flops
 from zeroseg.spaces.ops.conv import ConvBNReLU
 from zeroseg.spaces.ops.resize import resize_like
 
@@ -69,6 +70,13 @@ class PooledSelfAttention(nn.Module):
         attn = torch.softmax(q.transpose(1, 2) @ k / q.shape[1] ** 0.5, dim=-1)  # B × N × N
         v = self.value(p).flatten(2)                                    # B × C × N
         return resize_like((v @ attn.transpose(1, 2)).view_as(p), x)
+
+
+@register_flops(PooledSelfAttention)
+def _pooled_self_attention_flops(m: PooledSelfAttention, args: tuple, _out: torch.Tensor) -> int:
+    """Its two matmuls over the p² pooled tokens: qᵀ·k (N×d·d×N) and v·attnᵀ (C×N·N×N)."""
+    batch, tokens = args[0].shape[0], m.bins * m.bins
+    return 2 * batch * tokens * tokens * (m.qk.out_channels // 2 + m.value.out_channels)
 
 
 class SqueezeExcite(nn.Module):
