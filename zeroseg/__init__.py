@@ -47,6 +47,7 @@ _EXPORTS = {
     # discovery and search, with the CLI's options
     "DiscoverOptions": "zeroseg.discovery.run:DiscoverOptions",
     "run_discovery": "zeroseg.api:run_discovery",
+    "run_joint_discovery": "zeroseg.api:run_joint_discovery",
     "SearchOptions": "zeroseg.search.run:SearchOptions",
     "run_search": "zeroseg.api:run_search",  # not "search": that is the zeroseg.search package
 }

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from zeroseg.cli.options import NUM_CLASSES
-from zeroseg.discovery import run as discovery_run
+from zeroseg.discovery import joint_run, run as discovery_run
 from zeroseg.proxies import library
 from zeroseg.search import run as search_run
 from zeroseg.train.checkpoint import build_model, make_space
@@ -52,6 +52,13 @@ def run_discovery(options: discovery_run.DiscoverOptions | None = None, log: Cal
     """``zeroseg discover`` from Python: ``run_discovery(space="macro", generations=5)`` or
     ``run_discovery(DiscoverOptions(...))``; the keywords are the CLI's flags (field names)."""
     return discovery_run.discover(replace(options or discovery_run.DiscoverOptions(), **changes), log=log)
+
+
+def run_joint_discovery(options: discovery_run.DiscoverOptions | None = None, log: Callable[[str], None] = print,
+                        **changes: Any) -> dict[str, Any]:
+    """``zeroseg discover-joint`` from Python: one proxy for micro and macro (``space`` is ignored)."""
+    return joint_run.discover_joint(replace(options or discovery_run.DiscoverOptions(out="runs/discover_joint"),
+                                            **changes), log=log)
 
 
 def run_search(options: search_run.SearchOptions | None = None, log: Callable[[str], None] = print,
