@@ -20,17 +20,19 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from zeroseg.heap import kept_memory
 from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
 from .graph import Node, ProxyGraph
 from .memo import SubexpressionMemo
-from .primitives import Invalid, get_primitive
+from .primitives import ALIGN, Invalid, get_primitive
 from .types import At, SqW, Wt
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per pool group; net level: a 1-tuple of an (n_nets, …) tensor
 TORCH_ERRORS = (RuntimeError, ValueError, ArithmeticError)
+DEAD = "not evaluated: an earlier net failed"  # ``first_only``: never a graph's first failure
 
 
 class PoolEvaluator(SubexpressionMemo):
@@ -62,6 +64,7 @@ class PoolEvaluator(SubexpressionMemo):
         self._unit = (torch.ones(self.n, device=self.device),) * 2
         self._classes = self._layer_classes()
         self._terms: dict[str, tuple[Data, Fails]] = {}
+        self._first_only = False
 
     # --- layout ----------------------------------------------------------------------------------
     def _group_scales(self, rows: list[tuple[int, int]]) -> dict[type | None, tuple[torch.Tensor, torch.Tensor]]:
@@ -84,29 +87,65 @@ class PoolEvaluator(SubexpressionMemo):
                 for L, (nets, rows) in order.items() if L]
 
     # --- graphs ----------------------------------------------------------------------------------
-    def scores(self, graphs: Sequence[ProxyGraph]) -> tuple[np.ndarray, list[Fails]]:
-        """``values[i, a]`` of each NS graph on each net (NaN where it failed) and the per-net reasons."""
+    def scores(self, graphs: Sequence[ProxyGraph], first_only: bool = False) -> tuple[np.ndarray, list[Fails]]:
+        """``values[i, a]`` of each NS graph on each net (NaN where it failed) and the per-net reasons.
+
+        ``first_only`` (fitness: a graph that fails on a net is rejected with its first failing net's
+        reason): once a value has failed on net j, the nets after j are marked ``DEAD`` and their work
+        skipped; the first failing net and its reason, and every net before it, are as without it."""
+        self._first_only = first_only
+        self._memo.clear()
+        self._refs.clear()
         canon = [canonical(g) for g in graphs]
         self._count_refs(canon)
         values = np.full((len(graphs), self.n), np.nan)
         fails = []
-        for k, g in enumerate(canon):
-            data, f = self._value(g, 0)
-            ok = [a for a in range(self.n) if f[a] is None]
-            if ok:
-                values[k, ok] = data[0].double().cpu().numpy()[ok]
-            fails.append(f)
-            self._release(g.text)
+        try:
+            with kept_memory():  # freed intermediates are reused, not page-faulted anew (zeroseg.heap)
+                for k, g in enumerate(canon):
+                    data, f = self._value(g, 0)
+                    ok = [a for a in range(self.n) if f[a] is None]
+                    if ok:
+                        values[k, ok] = data[0].double().cpu().numpy()[ok]
+                    fails.append(f)
+                    self._release(g.text)
+        finally:  # a skipped subtree leaves its kids' counts behind: nothing outlives the call
+            self._memo.clear()
+            self._refs.clear()
         return values, fails
 
     def _value(self, g: ProxyGraph, i: int) -> tuple[Data, Fails]:
+        """The memoised value of node ``i``; kids in order, and none after one with which every net has
+        failed (a net's reason is its first failing kid's, so later kids cannot change it)."""
         key = g.subtexts[i]
         if key not in self._memo:
-            kids = [self._value(g, c) for c in g.children[i]]
-            self._memo[key] = self._apply(g.nodes[i], kids)
+            kids: list[tuple[Data, Fails]] = []
+            for c in g.children[i]:
+                kids.append(self._value(g, c))
+                if self._all_failed(kids):
+                    break
+            node = g.nodes[i]
+            val = self._failed(node, kids) if kids and self._all_failed(kids) else self._apply(node, kids)
+            self._memo[key] = self._cut(val)
             for c in g.children[i]:
                 self._release(g.subtexts[c])
         return self._memo[key]
+
+    def _all_failed(self, kids: list[tuple[Data, Fails]]) -> bool:
+        return all(any(f[a] is not None for _, f in kids) for a in range(self.n))
+
+    def _failed(self, node: Node, kids: list[tuple[Data, Fails]]) -> tuple[Data, Fails]:
+        """The value of a node with which every net has failed in a kid: no data, the kids' reasons."""
+        fails = [next(f[a] for _, f in kids if f[a] is not None) for a in range(self.n)]
+        return (None,) * (1 if node.type.level == "net" else len(self.rows)), fails
+
+    def _cut(self, val: tuple[Data, Fails]) -> tuple[Data, Fails]:
+        """``first_only``: the nets after the first failing one are ``DEAD`` (their work is skipped)."""
+        data, fails = val
+        j = next((a for a, f in enumerate(fails) if f is not None), None) if self._first_only else None
+        if j is None or all(f is not None for f in fails[j:]):
+            return val
+        return data, fails[:j + 1] + [DEAD if f is None else f for f in fails[j + 1:]]
 
     # --- nodes -----------------------------------------------------------------------------------
     def _apply(self, node: Node, kids: list[tuple[Data, Fails]]) -> tuple[Data, Fails]:
@@ -125,15 +164,18 @@ class PoolEvaluator(SubexpressionMemo):
                 continue
             xs = [d[g] for d, _ in kids]
             sc = self._unit if node.type.level == "net" else self.scales[g].get(node.args[0], self.scales[g][None])
-            out.append(self._group_call(entry, node, xs, sc, g if node.type.level == "layer" else None, found))
+            out.append(self._group_call(entry, node, xs, sc, g if node.type.level == "layer" else None, found, fails))
         return tuple(out), self._merge(fails, found, node.type.level == "net")
 
-    def _group_call(self, entry, node: Node, xs: list, sc, g: int | None, found: dict) -> torch.Tensor | None:
+    def _group_call(self, entry, node: Node, xs: list, sc, g: int | None, found: dict,
+                    fails: Fails) -> torch.Tensor | None:
         """One pool group (``g``; None: the net level); per-net failures go to ``found[(net, group)]``.
-        None: every net of the group has failed (here or in a kid), so there is no value to keep."""
+        None: every net of the group has failed (here or in a kid), so there is no value to keep.
+        Net by net (positional, or the group call raised), nets that failed in a kid are skipped, and with
+        ``first_only`` so are the nets after the first that fails in this node."""
         if any(x is None for x in xs):
             return None
-        if not entry.positional:
+        if not entry.positional or (entry.tail_only and _aligned(xs)):
             try:
                 y = _call(entry, xs, sc)
                 if not entry.safe:
@@ -142,7 +184,11 @@ class PoolEvaluator(SubexpressionMemo):
             except (Invalid, *TORCH_ERRORS):
                 pass
         parts: list[torch.Tensor | None] = []
+        last = self._last_needed(fails, found)
         for a, start, stop in self._slices(g):
+            if fails[a] is not None or a > last:
+                parts.append(None)
+                continue
             try:
                 parts.append(_call(entry, [x[start:stop] for x in xs], tuple(s[start:stop] for s in sc)))
             except Invalid as e:
@@ -151,10 +197,18 @@ class PoolEvaluator(SubexpressionMemo):
             except TORCH_ERRORS as e:
                 found[(a, g)] = f"{node.op} failed: {type(e).__name__}: {e}"
                 parts.append(None)
+            if (a, g) in found and self._first_only:
+                last = min(last, a)
         y = _filled(parts, [stop - start for _, start, stop in self._slices(g)])
         if y is not None and not entry.safe:
             self._scan(y, node.op, g, found)
         return y
+
+    def _last_needed(self, fails: Fails, found: dict) -> int:
+        """The last net whose value still matters: every net, or with ``first_only`` the first failing one."""
+        if not self._first_only:
+            return self.n
+        return min([a for a, f in enumerate(fails) if f is not None][:1] + [a for a, _ in found] + [self.n])
 
     def _slices(self, g: int | None) -> list[tuple[int, int, int]]:
         """(net, start, stop) of each net's rows in group ``g`` (the net level: one row per net)."""
@@ -228,6 +282,12 @@ class PoolEvaluator(SubexpressionMemo):
 
 def _call(entry, xs: list, sc) -> torch.Tensor:
     return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
+
+
+def _aligned(xs: list[torch.Tensor]) -> bool:
+    """Every net's slice of every operand starts and ends on an ``ALIGN`` boundary (a ``tail_only`` op
+    then computes each element of the whole as of the slice: no element falls in a scalar tail)."""
+    return all(x.is_contiguous() and (x[0].numel() if x.dim() else 1) % ALIGN == 0 for x in xs)
 
 
 def _filled(parts: list[torch.Tensor | None], sizes: list[int]) -> torch.Tensor | None:
