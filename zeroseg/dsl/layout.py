@@ -27,50 +27,48 @@ Slice = tuple[int, int, int, int]  # (net, base group, start, stop): rows of a c
 
 
 class TypeLayout:
-    """The classes of one layer type: per class its base groups, row → (net, group, layer) and the nets'
-    slices; ``where[g]`` = (class, row offset) of base group ``g``."""
+    """The classes of one layer type. A class tensor is net-major (net 0's rows of each of the class's
+    base groups in pool order, then net 1's …), so the rows of nets ``0..a`` are its first
+    ``prefix[c][a + 1]`` rows (``first_only`` computes only those); per class: row → (net, group, layer),
+    the nets' slices (net, group, start, stop) and ``order``, the rows in base-group-major order."""
 
     def __init__(self, pool: "PoolLayout", key: Callable[[Shapes], tuple]) -> None:
         keyed: dict[tuple, list[int]] = {}
         for g, k in enumerate(pool.keys):
             keyed.setdefault(key(k), []).append(g)
         self.classes = list(keyed.values())
-        self.where: dict[int, tuple[int, int]] = {}
-        self.sizes: list[int] = []
-        self.row_net, self.row_group, self.row_layer, self.slices, self.nets = [], [], [], [], []
-        for c, groups in enumerate(self.classes):
-            off, slices = 0, []
-            for g in groups:
-                self.where[g] = (c, off)
-                slices += [(a, g, off + start, off + stop) for a, spans in enumerate(pool.spans)
-                           for h, start, stop in spans if h == g]
-                off += len(pool.rows[g])
-            self.sizes.append(off)
-            rows = [r for g in groups for r in pool.rows[g]]
-            self.row_net.append(np.array([a for a, _ in rows], dtype=np.int64))
-            self.row_group.append(np.array([g for g in groups for _ in pool.rows[g]], dtype=np.int64))
-            self.row_layer.append(np.array([i for _, i in rows], dtype=np.int64))
+        self.sizes = [sum(len(pool.rows[g]) for g in groups) for groups in self.classes]
+        self.row_net, self.row_group, self.row_layer, self.slices, self.nets, self.prefix, self.order = ([] for _ in range(7))
+        for groups in self.classes:
+            major = {g: sum(len(pool.rows[h]) for h in groups[:k]) for k, g in enumerate(groups)}  # group-major offsets
+            slices, order, prefix = [], [], [0]
+            for a, spans in enumerate(pool.spans):
+                for g, start, stop in sorted(s for s in spans if s[0] in major):
+                    slices.append((a, g, len(order), len(order) + stop - start))
+                    order += range(major[g] + start, major[g] + stop)
+                prefix.append(len(order))
             self.slices.append(slices)
+            self.order.append(torch.tensor(order, dtype=torch.long, device=pool.device))
+            self.prefix.append(prefix)
+            self.row_net.append(np.array([a for a, _, lo, hi in slices for _ in range(lo, hi)], dtype=np.int64))
+            self.row_group.append(np.array([g for _, g, lo, hi in slices for _ in range(lo, hi)], dtype=np.int64))
+            self.row_layer.append(np.array([pool.rows[g][start + k - lo][1] for a, g, lo, hi in slices
+                                            for start in [self._start(pool, a, g)] for k in range(lo, hi)],
+                                           dtype=np.int64))
             self.nets.append(sorted(set(self.row_net[-1].tolist())))
 
+    @staticmethod
+    def _start(pool: "PoolLayout", a: int, g: int) -> int:
+        return next(start for h, start, _ in pool.spans[a] if h == g)
+
     def stack(self, per_group: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
-        """Base-group tensors as this type's class tensors."""
-        return tuple(_cat([per_group[g] for g in groups]) for groups in self.classes)
+        """Base-group tensors (rows net-major within each) as this type's class tensors."""
+        return tuple(_cat([per_group[g] for g in groups])[order] for groups, order in zip(self.classes, self.order))
 
-    def pieces(self, data: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
-        """Class tensors back into base-group tensors (views)."""
-        out: list[torch.Tensor | None] = []
-        for g in range(len(self.where)):
-            c, off = self.where[g]
-            t = data[c]
-            out.append(None if t is None else t[off:off + self.group_rows(g)])
-        return out
-
-    def group_rows(self, g: int) -> int:
-        c, off = self.where[g]
-        groups = self.classes[c]
-        k = groups.index(g)
-        return (self.where[groups[k + 1]][1] if k + 1 < len(groups) else self.sizes[c]) - off
+    def full(self, data: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
+        """Class tensors of every net's rows: a prefix (``first_only``) padded, the rows after it NaN."""
+        return [None if t is None or len(t) == n else _pad(t, n) for t, n in zip(data, self.sizes)] \
+            if any(t is not None and len(t) < n for t, n in zip(data, self.sizes)) else list(data)
 
 
 class PoolLayout:
@@ -96,21 +94,36 @@ class PoolLayout:
                 self.rows[g].extend((a, i) for i in idx)
             self.spans.append(spans)
         self.types = {t: TypeLayout(self, key) for t, key in CLASS_KEY.items()}
+        self._gathers: dict[tuple[type, type], list[torch.Tensor]] = {}
         self.scales = {t: self._scales(stats, t) for t in CLASS_KEY}
         self.sums = {t: self._sum_index(t) for t in (S, SqB)}
 
     def regroup(self, src: type, dst: type, data: Sequence[torch.Tensor | None]) -> tuple:
-        """A value computed in ``src``'s classes, laid out in ``dst``'s (a missing class: NaN rows)."""
+        """A value computed in ``src``'s classes, laid out in ``dst``'s (a missing class or row: NaN)."""
         a, b = self.types[src], self.types[dst]
         if a.classes == b.classes:
             return tuple(data)
-        groups = a.pieces(data)
-        like = next((t for t in groups if t is not None), None)
+        parts = a.full(data)
+        like = next((t for t in parts if t is not None), None)
         if like is None:
             return (None,) * len(b.classes)
-        fill = [t if t is not None else like.new_full((a.group_rows(g), *like.shape[1:]), float("nan"))
-                for g, t in enumerate(groups)]
-        return b.stack(fill)
+        flat = torch.cat([t if t is not None else like.new_full((n, *like.shape[1:]), float("nan"))
+                          for t, n in zip(parts, a.sizes)])
+        return tuple(flat[idx] for idx in self._gather(src, dst))
+
+    def _gather(self, src: type, dst: type) -> list[torch.Tensor]:
+        """Per class of ``dst``: its rows' positions in the concatenated classes of ``src`` (built once)."""
+        if (src, dst) not in self._gathers:
+            a, b = self.types[src], self.types[dst]
+            at: dict[tuple[int, int], int] = {}  # (net, group) → first row in the concatenated src classes
+            base = 0
+            for c, slices in enumerate(a.slices):
+                at.update({(n, g): base + lo for n, g, lo, _ in slices})
+                base += a.sizes[c]
+            self._gathers[(src, dst)] = [
+                torch.tensor([at[(n, g)] + k for n, g, lo, hi in slices for k in range(hi - lo)], dtype=torch.long,
+                             device=self.device) for slices in b.slices]
+        return self._gathers[(src, dst)]
 
     def _scales(self, stats: Sequence[NetStats], t: type) -> list[dict]:
         """Per class of ``t``: (full/kept rows, full/kept columns) of each row, for each sketched type."""
@@ -127,13 +140,14 @@ class PoolLayout:
         """(nets, (n_L, L) rows of the concatenated classes of ``t``, each net's layers in its own order)
         per layer count L: an aggregator sums along ``dim=1``, as ``Evaluator`` sums one net's layers."""
         lay = self.types[t]
+        at: dict[tuple[int, int], int] = {}
+        base = 0
+        for c, slices in enumerate(lay.slices):
+            at.update({(n, g): base + lo for n, g, lo, _ in slices})
+            base += lay.sizes[c]
         order: dict[int, tuple[list[int], list[list[int]]]] = {}
-        starts = np.cumsum([0] + lay.sizes)
         for a, spans in enumerate(self.spans):
-            idx = []
-            for g, start, stop in spans:
-                c, off = lay.where[g]
-                idx += [int(starts[c]) + off + k for k in range(start, stop)]
+            idx = [at[(a, g)] + k for g, start, stop in spans for k in range(stop - start)]
             nets, rows = order.setdefault(len(idx), ([], []))
             nets.append(a)
             rows.append(idx)
@@ -143,3 +157,8 @@ class PoolLayout:
 
 def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+
+def _pad(t: torch.Tensor, n: int) -> torch.Tensor:
+    """``t`` with NaN rows appended up to ``n`` rows."""
+    return torch.cat([t, t.new_full((n - len(t), *t.shape[1:]), float("nan"))])

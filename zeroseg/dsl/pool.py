@@ -30,7 +30,7 @@ from .canonical import canonical
 from .graph import Node, ProxyGraph
 from .layout import PoolLayout, TypeLayout
 from .memo import SubexpressionMemo
-from .primitives import ALIGN, Invalid, get_primitive
+from .primitives import ALIGN, SCALAR_ONLY, Invalid, get_primitive
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
@@ -120,26 +120,33 @@ class PoolEvaluator(SubexpressionMemo):
             return self._aggregate(entry, node, kids[0][0], fails)
         net = node.type.level == "net"
         lay = None if net else self.layout.types[node.args[0]]
+        upto = self._last_needed(fails, {}) + 1  # nets 0..upto-1 matter: each class's first rows
         out, found = [], {}
         for c in range(1 if net else len(lay.classes)):
-            nets = range(self.n) if net else lay.nets[c]
+            rows = min(upto, self.n) if net else lay.prefix[c][min(upto, self.n)]
+            nets = range(rows) if net else [a for a in lay.nets[c] if a < upto]
             if all(fails[a] is not None for a in nets):  # every net here has failed already: nothing to compute
                 out.append(None)
                 continue
-            xs = [d[c] for d, _ in kids]
+            xs = [None if d[c] is None else d[c][:rows] for d, _ in kids]
             sc = self._unit if net else self.layout.scales[node.args[0]][c].get(node.args[0], self.layout.scales[node.args[0]][c][None])
-            out.append(self._class_call(entry, node, xs, sc, lay, c, found, fails))
+            sc = tuple(s[:rows] for s in sc)
+            out.append(self._class_call(entry, node, xs, sc, lay, c, found, fails, rows))
         data = tuple(out) if net else self.layout.regroup(node.args[0], node.type, out)
         return data, self._merge(fails, found, net)
 
     def _class_call(self, entry, node: Node, xs: list, sc, lay: TypeLayout | None, c: int, found: dict,
-                    fails: Fails) -> torch.Tensor | None:
-        """One class ``c`` of ``lay`` (None: the net level); per-net failures go to ``found[(net, group)]``.
+                    fails: Fails, rows: int) -> torch.Tensor | None:
+        """The first ``rows`` rows of class ``c`` of ``lay`` (None: the net level); per-net failures go to
+        ``found[(net, group)]``.
         None: every net of the class has failed (here or in a kid), so there is no value to keep.
         Net by net (positional, or the class call raised), nets that failed in a kid are skipped, and with
         ``first_only`` so are the nets after the first that fails in this node."""
         if any(x is None for x in xs):
             return None
+        slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
+        if entry.positional and entry.elementwise and _scalar_only(xs, slices):
+            return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
         if not entry.positional or (entry.tail_only and _aligned(xs)):
             try:
                 y = _call(entry, xs, sc)
@@ -148,7 +155,6 @@ class PoolEvaluator(SubexpressionMemo):
                 return y
             except (Invalid, *TORCH_ERRORS):
                 pass
-        slices = self._net_slices if lay is None else lay.slices[c]
         parts: list[torch.Tensor | None] = []
         last = self._last_needed(fails, found)
         for a, g, start, stop in slices:
@@ -178,7 +184,8 @@ class PoolEvaluator(SubexpressionMemo):
 
     def _aggregate(self, entry, node: Node, data: Data, fails: Fails) -> tuple[Data, Fails]:
         """Each net's layers summed in its own order, nets of one layer count in one call (``dim=1``)."""
-        flat = _filled(list(data), self.layout.types[node.args[0]].sizes)
+        lay = self.layout.types[node.args[0]]
+        flat = _filled(lay.full(data), lay.sizes)
         if flat is None:  # no layers anywhere, or every net has failed
             found = {(a, None): f"{node.op} over a net with no layers" for a, s in enumerate(self.stats) if not s.layers}
             return (None,), self._merge(fails, found, True)
@@ -260,6 +267,19 @@ def _aligned(xs: list[torch.Tensor]) -> bool:
     """Every net's slice of every operand starts and ends on an ``ALIGN`` boundary (a ``tail_only`` op
     then computes each element of the whole as of the slice: no element falls in a scalar tail)."""
     return all(x.is_contiguous() and (x[0].numel() if x.dim() else 1) % ALIGN == 0 for x in xs)
+
+
+def _scalar_only(xs: list[torch.Tensor], slices: list[tuple]) -> bool:
+    """Every net's slice is too short for torch's vector loop (its scalar loop computes all of it)."""
+    most = max((stop - start for _, _, start, stop in slices), default=0)
+    return all(most * (x[0].numel() if x.dim() else 1) < SCALAR_ONLY for x in xs)
+
+
+def _strided(x: torch.Tensor) -> torch.Tensor:
+    """``x``'s values in a stride-2 view: not contiguous, so torch runs its scalar loop on every element."""
+    buf = x.new_empty(2 * x.numel())
+    buf[::2] = x.reshape(-1)
+    return buf[::2]
 
 
 def _filled(parts: list[torch.Tensor | None], sizes: list[int]) -> torch.Tensor | None:
