@@ -81,7 +81,8 @@ def test_partner_fitness_is_the_best_weight_of_the_combined_tau(problem):
 SIGMOID_NORMALIZE = ["sum_layers(sigmoid(to_sum(W)))", "sigmoid(sum_layers(P))", "mean_layers(sigmoid(to_mean(A)))",
                      "sigmoid(loss)", "to_sum(sigmoid(KH))", "to_sum(normalize(KH))", "sum_layers(to_sum(normalize(A)))",
                      "sum_layers(frobenius(normalize(sigmoid(KA))))", "sum_layers(to_sum(sigmoid(gram(W))))",
-                     "sum_layers(eq(cosine_sim(sub(A, A), lt(A, A)), kl_div(invert(A), pow(A))))"]
+                     "sum_layers(eq(cosine_sim(sub(A, A), lt(A, A)), kl_div(invert(A), pow(A))))",
+                     "mean_layers(to_sum(normalize(sigmoid(G))))", "sum_layers(to_sum(normalize(sigmoid(A))))"]
 
 
 @pytest.mark.parametrize("keep_going", [False, True])

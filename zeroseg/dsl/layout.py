@@ -11,7 +11,7 @@ not once per base group; a type change (``to_sum``: Wt → S) regroups its small
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 import torch
@@ -39,6 +39,7 @@ class TypeLayout:
         self.classes = list(keyed.values())
         self.sizes = [sum(len(pool.rows[g]) for g in groups) for groups in self.classes]
         self.row_net, self.row_group, self.row_layer, self.slices, self.nets, self.prefix, self.order = ([] for _ in range(7))
+        self.longest: list[int] = []  # rows of the longest net slice of each class
         for groups in self.classes:
             major = {g: sum(len(pool.rows[h]) for h in groups[:k]) for k, g in enumerate(groups)}  # group-major offsets
             slices, order, prefix = [], [], [0]
@@ -56,6 +57,7 @@ class TypeLayout:
                                             for start in [self._start(pool, a, g)] for k in range(lo, hi)],
                                            dtype=np.int64))
             self.nets.append(sorted(set(self.row_net[-1].tolist())))
+            self.longest.append(max((hi - lo for _, _, lo, hi in slices), default=0))
 
     @staticmethod
     def _start(pool: "PoolLayout", a: int, g: int) -> int:
@@ -136,9 +138,10 @@ class PoolLayout:
             out.append({Wt: (r, one), At: (one, u), SqW: (r, r), None: (one, one)})
         return out
 
-    def _sum_index(self, t: type) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """(nets, (n_L, L) rows of the concatenated classes of ``t``, each net's layers in its own order)
-        per layer count L: an aggregator sums along ``dim=1``, as ``Evaluator`` sums one net's layers."""
+    def _sum_index(self, t: type) -> "SumPlan":
+        """Nets grouped by layer count L, each group's (n_L, L) rows of the concatenated classes of ``t``
+        (each net's layers in its own order): an aggregator sums along ``dim=1``, as ``Evaluator`` sums
+        one net's layers; all groups' rows are gathered at once."""
         lay = self.types[t]
         at: dict[tuple[int, int], int] = {}
         base = 0
@@ -151,8 +154,21 @@ class PoolLayout:
             nets, rows = order.setdefault(len(idx), ([], []))
             nets.append(a)
             rows.append(idx)
-        return [(torch.tensor(nets, device=self.device), torch.tensor(rows, dtype=torch.long, device=self.device))
-                for L, (nets, rows) in order.items() if L]
+        kept = [(L, nets, rows) for L, (nets, rows) in order.items() if L]
+        return SumPlan(torch.tensor([a for _, nets, _ in kept for a in nets], dtype=torch.long, device=self.device),
+                       torch.tensor([i for _, _, rows in kept for r in rows for i in r], dtype=torch.long,
+                                    device=self.device),
+                       [(len(nets), L) for L, nets, _ in kept], [nets for _, nets, _ in kept])
+
+
+class SumPlan(NamedTuple):
+    """An aggregator's plan: ``nets`` (all nets with layers, group by group), ``rows`` (their layers'
+    rows, flat), ``shapes`` ((n_L, L) per group) and ``groups`` (each group's nets)."""
+
+    nets: torch.Tensor
+    rows: torch.Tensor
+    shapes: list[tuple[int, int]]
+    groups: list[list[int]]
 
 
 def _cat(parts: list[torch.Tensor]) -> torch.Tensor:

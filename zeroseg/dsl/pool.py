@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from zeroseg.heap import kept_memory
+from zeroseg.heap import hold_freed_memory
 from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
@@ -66,15 +66,15 @@ class PoolEvaluator(SubexpressionMemo):
         self._count_refs(canon)
         values = np.full((len(graphs), self.n), np.nan)
         fails = []
+        hold_freed_memory()  # freed temporaries are reused, not page-faulted anew each generation (zeroseg.heap)
         try:
-            with kept_memory():  # freed intermediates are reused, not page-faulted anew (zeroseg.heap)
-                for k, g in enumerate(canon):
-                    data, f = self._value(g, 0)
-                    ok = [a for a in range(self.n) if f[a] is None]
-                    if ok:
-                        values[k, ok] = data[0].double().cpu().numpy()[ok]
-                    fails.append(f)
-                    self._release(g.text)
+            for k, g in enumerate(canon):
+                data, f = self._value(g, 0)
+                ok = [a for a in range(self.n) if f[a] is None]
+                if ok:
+                    values[k, ok] = data[0].double().cpu().numpy()[ok]
+                fails.append(f)
+                self._release(g.text)
         finally:  # a skipped subtree leaves its kids' counts behind: nothing outlives the call
             self._memo.clear()
             self._refs.clear()
@@ -144,8 +144,8 @@ class PoolEvaluator(SubexpressionMemo):
         ``first_only`` so are the nets after the first that fails in this node."""
         if any(x is None for x in xs):
             return None
-        slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
-        if entry.positional and entry.elementwise and _scalar_only(xs, slices):
+        longest = 1 if lay is None else lay.longest[c]
+        if entry.positional and entry.elementwise and _scalar_only(xs, longest):
             return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
         if not entry.positional or (entry.tail_only and _aligned(xs)):
             try:
@@ -155,6 +155,7 @@ class PoolEvaluator(SubexpressionMemo):
                 return y
             except (Invalid, *TORCH_ERRORS):
                 pass
+        slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
         parts: list[torch.Tensor | None] = []
         last = self._last_needed(fails, found)
         for a, g, start, stop in slices:
@@ -191,11 +192,17 @@ class PoolEvaluator(SubexpressionMemo):
             return (None,), self._merge(fails, found, True)
         out = torch.full((self.n, *flat.shape[1:]), float("nan"), device=self.device)
         found: dict = {}
-        for nets, idx in self.layout.sums[node.args[0]]:
+        plan = self.layout.sums[node.args[0]]
+        rows = flat[plan.rows].split([n * L for n, L in plan.shapes])
+        sums = []
+        for (n, L), part, nets in zip(plan.shapes, rows, plan.groups):
             try:
-                out[nets] = entry.obj([flat[idx]], dim=1).squeeze(1)
+                sums.append(entry.obj([part.view(n, L, *flat.shape[1:])], dim=1).squeeze(1))
             except TORCH_ERRORS as e:
-                found.update({(int(a), None): f"{node.op} failed: {type(e).__name__}: {e}" for a in nets})
+                found.update({(a, None): f"{node.op} failed: {type(e).__name__}: {e}" for a in nets})
+                sums.append(part.new_full((n, *flat.shape[1:]), float("nan")))
+        if sums:
+            out[plan.nets] = torch.cat(sums)
         for a, s in enumerate(self.stats):
             if not s.layers:
                 found[(a, None)] = f"{node.op} over a net with no layers"
@@ -269,10 +276,10 @@ def _aligned(xs: list[torch.Tensor]) -> bool:
     return all(x.is_contiguous() and (x[0].numel() if x.dim() else 1) % ALIGN == 0 for x in xs)
 
 
-def _scalar_only(xs: list[torch.Tensor], slices: list[tuple]) -> bool:
-    """Every net's slice is too short for torch's vector loop (its scalar loop computes all of it)."""
-    most = max((stop - start for _, _, start, stop in slices), default=0)
-    return all(most * (x[0].numel() if x.dim() else 1) < SCALAR_ONLY for x in xs)
+def _scalar_only(xs: list[torch.Tensor], longest: int) -> bool:
+    """Every net's slice (at most ``longest`` rows) is too short for torch's vector loop (its scalar loop
+    computes all of it)."""
+    return all(longest * (x[0].numel() if x.dim() else 1) < SCALAR_ONLY for x in xs)
 
 
 def _strided(x: torch.Tensor) -> torch.Tensor:

@@ -27,7 +27,7 @@ def logsoftmax(x: torch.Tensor, sc: Scales) -> torch.Tensor:
     return torch.log_softmax(x, dim=-1) - per_entry(torch.log(sc[1]), x)
 
 
-@primitive("normalize", SAME, positional=True, tail_only=True)
+@primitive("normalize", SAME, positional=True)
 def normalize(x: torch.Tensor) -> torch.Tensor:
     """(x − mean(x)) / std(x) over all elements of each matrix (constant x → invalid)."""
     return (x - x.mean(dim=MAT, keepdim=True)) / x.std(dim=MAT, keepdim=True)
