@@ -37,6 +37,7 @@ from zeroseg.discovery.fitness import (first_failures, reason_class, score_matri
                                        tau_fitnesses)
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import memory_stats, precompute
+from zeroseg.dsl import pool as pool_module
 from zeroseg.evolution.problem import Fitness
 from zeroseg.evolution.executors import DaskExecutor, JoblibExecutor, SerialExecutor, make_executor
 
@@ -107,6 +108,26 @@ def baseline_fitness(pools: dict, problem: ProxyDiscovery, batch) -> list:
     return tau_fitnesses(values, failed, problem.fitness_acc, problem.fitness_samples)
 
 
+def traffic(problem: ProxyDiscovery, batch) -> int:
+    """Bytes the pooled path's primitive calls read and write on ``batch`` (one untimed pass): operands in,
+    result out, at the DSL level (a primitive's own temporaries not counted), so a lower bound of the
+    memory traffic; divided by the copy bandwidth it is the batch's memory-limit time."""
+    moved = [0]
+    call = pool_module._call
+
+    def counting(entry, xs, sc):
+        y = call(entry, xs, sc)
+        moved[0] += sum(x.numel() * x.element_size() for x in xs) + y.numel() * y.element_size()
+        return y
+
+    pool_module._call = counting
+    try:
+        new_fitness(problem, batch)
+    finally:
+        pool_module._call = call
+    return moved[0]
+
+
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "python": platform.python_version(),
             "torch": torch.__version__, "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
@@ -142,6 +163,8 @@ def bench_paths(args) -> dict:
             fits[name] = fn(problem, batch)
             times[name].append(time.perf_counter() - t0)
     rate = {k: len(batch) / min(v) for k, v in times.items()}
+    moved = traffic(problem, batch)
+    limit_s = moved / (args.bandwidth_gbs * 1e9)
     same = {k: all(repr(f.values) + repr(f.invalid) + repr(f.info) == repr(g.values) + repr(g.invalid) + repr(g.info)
                    for f, g in zip(fits["old_arch_by_arch"], v)) for k, v in fits.items()}
     return {"command": " ".join([sys.executable.split("/")[-1], *sys.argv]), "space": args.space, "archs": len(codes),
@@ -150,6 +173,8 @@ def bench_paths(args) -> dict:
             "valid": sum(f.ok for f in fits["pooled"]), "identical_fitness_to_old": same,
             "candidates_per_s": rate, "pairs_per_s": {k: r * len(codes) for k, r in rate.items()},
             "speedup_over": {k: rate["pooled"] / r for k, r in rate.items()},
+            "bytes_moved_per_batch": moved, "bandwidth_gbs": args.bandwidth_gbs, "memory_limit_s": limit_s,
+            "share_of_memory_limit": {k: limit_s / min(v) for k, v in times.items()},
             "seconds_per_round": {k: [round(t, 3) for t in v] for k, v in times.items()}, "load_avg_start": load_start,
             "machine": machine()}
 
@@ -165,6 +190,7 @@ def main() -> None:
     ap.add_argument("--paths", action="store_true", help="old vs pooled serial fitness (issue 15) instead of executors")
     ap.add_argument("--layer-share", type=float, default=0.0, help="--paths: share of sum/mean_layers candidates")
     ap.add_argument("--baseline-rev", default=None, help="--paths: also time the pooled path of this git revision")
+    ap.add_argument("--bandwidth-gbs", type=float, default=21.7, help="--paths: copy bandwidth (issue 15's figure)")
     ap.add_argument("--tag", default="", help="--paths: suffix of the default results file name")
     args = ap.parse_args()
     torch.set_num_threads(1)

@@ -38,7 +38,13 @@ class TypeLayout:
             keyed.setdefault(key(k), []).append(g)
         self.classes = list(keyed.values())
         self.sizes = [sum(len(pool.rows[g]) for g in groups) for groups in self.classes]
-        self.row_net, self.row_group, self.row_layer, self.slices, self.nets, self.prefix, self.order = ([] for _ in range(7))
+        self.row_net: list[np.ndarray] = []  # per class, per row: its net, base group and layer index
+        self.row_group: list[np.ndarray] = []
+        self.row_layer: list[np.ndarray] = []
+        self.slices: list[list[Slice]] = []
+        self.nets: list[list[int]] = []  # nets with rows in the class
+        self.prefix: list[list[int]] = []  # rows of nets < a, a = 0..n
+        self.order: list[torch.Tensor] = []  # net-major row → its base-group-major position
         self.longest: list[int] = []  # rows of the longest net slice of each class
         for groups in self.classes:
             major = {g: sum(len(pool.rows[h]) for h in groups[:k]) for k, g in enumerate(groups)}  # group-major offsets

@@ -129,8 +129,8 @@ class PoolEvaluator(SubexpressionMemo):
                 out.append(None)
                 continue
             xs = [None if d[c] is None else d[c][:rows] for d, _ in kids]
-            sc = self._unit if net else self.layout.scales[node.args[0]][c].get(node.args[0], self.layout.scales[node.args[0]][c][None])
-            sc = tuple(s[:rows] for s in sc)
+            scales = None if net else self.layout.scales[node.args[0]][c]
+            sc = tuple(s[:rows] for s in (self._unit if net else scales.get(node.args[0], scales[None])))
             out.append(self._class_call(entry, node, xs, sc, lay, c, found, fails, rows))
         data = tuple(out) if net else self.layout.regroup(node.args[0], node.type, out)
         return data, self._merge(fails, found, net)
