@@ -8,16 +8,19 @@ is the steady state of a generation; the executors take turns round by round (be
 so that the load of other jobs on a shared machine does not favour one of them. Results: ``benches/results/bench_discovery.json``.
 
 Issue 15, ``--paths``: the serial fitness of one batch by the pre-pool path (``score_matrix_by_arch`` + scipy's
-τ per sample, the code before the pool) and by the pooled path (``score_matrix`` + vectorised τ-b), in the
-same process, in turns; the fitness must be identical. Results: ``benches/results/bench_discovery_paths.json``.
+τ per sample, the code before the pool), by the pooled path of an earlier revision (``--baseline-rev``: its
+``zeroseg/dsl/pool.py``, read from git and run on today's primitives) and by today's pooled path
+(``score_matrix`` + vectorised τ-b), in the same process, in turns; the fitness must be identical.
+Results: ``benches/results/bench_discovery_paths_<space>_ls<layer share>.json``.
 
     python benches/bench_discovery.py [--candidates 200] [--rounds 5] [--resolution 64] [--space micro]
-    python benches/bench_discovery.py --paths [--layer-share 0.0] [--cache ~/.cache/zeroseg/stats]
+    python benches/bench_discovery.py --paths [--layer-share 0.0] [--cache ~/.cache/zeroseg/stats] [--baseline-rev 45d7aed]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -30,9 +33,11 @@ import numpy as np
 import torch
 
 from zeroseg.correlation.metrics import kendall
-from zeroseg.discovery.fitness import reason_class, score_matrix, score_matrix_by_arch, tau_fitnesses
+from zeroseg.discovery.fitness import (first_failures, reason_class, score_matrix, score_matrix_by_arch,
+                                       tau_fitnesses)
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import memory_stats, precompute
+from zeroseg.dsl import pool as pool_module
 from zeroseg.evolution.problem import Fitness
 from zeroseg.evolution.executors import DaskExecutor, JoblibExecutor, SerialExecutor, make_executor
 
@@ -83,6 +88,46 @@ def new_fitness(problem: ProxyDiscovery, batch) -> list:
     return tau_fitnesses(scores, failed, problem.fitness_acc, problem.fitness_samples)
 
 
+def pool_at(rev: str):
+    """``zeroseg/dsl/pool.py`` as it was at git revision ``rev``, loaded as a sibling of today's modules."""
+    root = Path(__file__).resolve().parents[1]
+    text = subprocess.run(["git", "-C", str(root), "show", f"{rev}:zeroseg/dsl/pool.py"], capture_output=True,
+                          text=True, check=True).stdout
+    spec = importlib.util.spec_from_loader("zeroseg.dsl._pool_baseline", loader=None)
+    module = importlib.util.module_from_spec(spec)
+    module.__package__ = "zeroseg.dsl"
+    exec(compile(text, f"{rev}:zeroseg/dsl/pool.py", "exec"), module.__dict__)
+    return module
+
+
+def baseline_fitness(pools: dict, problem: ProxyDiscovery, batch) -> list:
+    """The fitness of ``batch`` by the revision's ``PoolEvaluator`` (one pool of ≤ 64 archs, as then)."""
+    codes = problem.fitness_codes
+    values, fails = pools["pool"].scores(batch)
+    failed = first_failures(values, fails, codes)
+    return tau_fitnesses(values, failed, problem.fitness_acc, problem.fitness_samples)
+
+
+def traffic(problem: ProxyDiscovery, batch) -> int:
+    """Bytes the pooled path's primitive calls read and write on ``batch`` (one untimed pass): operands in,
+    result out, at the DSL level (a primitive's own temporaries not counted), so a lower bound of the
+    memory traffic; divided by the copy bandwidth it is the batch's memory-limit time."""
+    moved = [0]
+    call = pool_module._call
+
+    def counting(entry, xs, sc):
+        y = call(entry, xs, sc)
+        moved[0] += sum(x.numel() * x.element_size() for x in xs) + y.numel() * y.element_size()
+        return y
+
+    pool_module._call = counting
+    try:
+        new_fitness(problem, batch)
+    finally:
+        pool_module._call = call
+    return moved[0]
+
+
 def machine() -> dict:
     return {"cpus": os.cpu_count(), "load_avg": os.getloadavg(), "python": platform.python_version(),
             "torch": torch.__version__, "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
@@ -93,6 +138,7 @@ def bench_paths(args) -> dict:
     problem = ProxyDiscovery(args.space, dict(cache_dir=str(Path(args.cache).expanduser().resolve()),
                                               resolution=args.resolution), samples=50, repeats=5, archs=50, seed=0,
                              layer_share=args.layer_share)
+    load_start = os.getloadavg()
     codes = problem.fitness_codes
     missing = [c for c in codes if not problem.settings.cached(c)]
     t0 = time.perf_counter()
@@ -103,7 +149,12 @@ def bench_paths(args) -> dict:
     t0 = time.perf_counter()
     new_fitness(problem, batch[:8])  # builds the pool (stacked terminals), once per process
     pool_s = time.perf_counter() - t0
-    paths = {"old_arch_by_arch": old_fitness, "pooled": new_fitness}
+    paths = {"old_arch_by_arch": old_fitness}
+    if args.baseline_rev:
+        stats = memory_stats(problem.settings, codes)
+        pools = {"pool": pool_at(args.baseline_rev).PoolEvaluator([stats[c] for c in codes])}
+        paths[f"pooled_{args.baseline_rev}"] = lambda problem, batch: baseline_fitness(pools, problem, batch)
+    paths["pooled"] = new_fitness
     times: dict[str, list[float]] = {k: [] for k in paths}
     fits = {}
     for _ in range(args.rounds):
@@ -112,15 +163,20 @@ def bench_paths(args) -> dict:
             fits[name] = fn(problem, batch)
             times[name].append(time.perf_counter() - t0)
     rate = {k: len(batch) / min(v) for k, v in times.items()}
-    same = all(repr(f.values) + repr(f.invalid) + repr(f.info) == repr(g.values) + repr(g.invalid) + repr(g.info)
-               for f, g in zip(fits["old_arch_by_arch"], fits["pooled"]))
+    moved = traffic(problem, batch)
+    limit_s = moved / (args.bandwidth_gbs * 1e9)
+    same = {k: all(repr(f.values) + repr(f.invalid) + repr(f.info) == repr(g.values) + repr(g.invalid) + repr(g.info)
+                   for f, g in zip(fits["old_arch_by_arch"], v)) for k, v in fits.items()}
     return {"command": " ".join([sys.executable.split("/")[-1], *sys.argv]), "space": args.space, "archs": len(codes),
             "archs_collected_now": len(missing), "candidates": len(batch), "layer_share": args.layer_share,
             "resolution": args.resolution, "rounds": args.rounds, "stats_load_s": load_s, "pool_build_s": pool_s,
-            "valid": sum(f.ok for f in fits["pooled"]), "identical_fitness": same,
+            "valid": sum(f.ok for f in fits["pooled"]), "identical_fitness_to_old": same,
             "candidates_per_s": rate, "pairs_per_s": {k: r * len(codes) for k, r in rate.items()},
-            "speedup": rate["pooled"] / rate["old_arch_by_arch"],
-            "seconds_per_round": {k: [round(t, 3) for t in v] for k, v in times.items()}, "machine": machine()}
+            "speedup_over": {k: rate["pooled"] / r for k, r in rate.items()},
+            "bytes_moved_per_batch": moved, "bandwidth_gbs": args.bandwidth_gbs, "memory_limit_s": limit_s,
+            "share_of_memory_limit": {k: limit_s / min(v) for k, v in times.items()},
+            "seconds_per_round": {k: [round(t, 3) for t in v] for k, v in times.items()}, "load_avg_start": load_start,
+            "machine": machine()}
 
 
 def main() -> None:
@@ -133,12 +189,15 @@ def main() -> None:
     ap.add_argument("--out", default=None, help="results JSON (default: benches/results/bench_discovery[_paths].json)")
     ap.add_argument("--paths", action="store_true", help="old vs pooled serial fitness (issue 15) instead of executors")
     ap.add_argument("--layer-share", type=float, default=0.0, help="--paths: share of sum/mean_layers candidates")
+    ap.add_argument("--baseline-rev", default=None, help="--paths: also time the pooled path of this git revision")
+    ap.add_argument("--bandwidth-gbs", type=float, default=21.7, help="--paths: copy bandwidth (issue 15's figure)")
+    ap.add_argument("--tag", default="", help="--paths: suffix of the default results file name")
     args = ap.parse_args()
     torch.set_num_threads(1)
     results = Path(__file__).parent / "results"
     if args.paths:
         summary = bench_paths(args)
-        out = Path(args.out or results / f"bench_discovery_paths_{args.space}_ls{args.layer_share:g}.json")
+        out = Path(args.out or results / f"bench_discovery_paths_{args.space}_ls{args.layer_share:g}{args.tag}.json")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(summary, indent=2))
         print(json.dumps(summary, indent=2))

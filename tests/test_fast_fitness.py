@@ -76,3 +76,24 @@ def test_partner_fitness_is_the_best_weight_of_the_combined_tau(problem):
         taus = [sampled_tau(avt_sum(row, partner, bounds(row), bounds(partner), w), problem.fitness_acc,
                             problem.fitness_samples)[0] for w in (0.5, 1.0)]
         assert fit.values[0] == max(taus) and fit.info["weight"] == (0.5, 1.0)[int(np.argmax(taus))]
+
+
+SIGMOID_NORMALIZE = ["sum_layers(sigmoid(to_sum(W)))", "sigmoid(sum_layers(P))", "mean_layers(sigmoid(to_mean(A)))",
+                     "sigmoid(loss)", "to_sum(sigmoid(KH))", "to_sum(normalize(KH))", "sum_layers(to_sum(normalize(A)))",
+                     "sum_layers(frobenius(normalize(sigmoid(KA))))", "sum_layers(to_sum(sigmoid(gram(W))))",
+                     "sum_layers(eq(cosine_sim(sub(A, A), lt(A, A)), kl_div(invert(A), pow(A))))",
+                     "mean_layers(to_sum(normalize(sigmoid(G))))", "sum_layers(to_sum(normalize(sigmoid(A))))"]
+
+
+@pytest.mark.parametrize("keep_going", [False, True])
+def test_pooled_scores_of_random_candidates_equal_arch_by_arch(problem, keep_going):
+    """Many sampled candidates (layer aggregates and net trees) and the whole-class paths of sigmoid and
+    normalize: the pooled scores and reasons are the arch-by-arch ones, with and without first-only."""
+    rng = np.random.default_rng(15)
+    graphs = [problem.sample(rng) for _ in range(150)] + [parse(t) for t in SIGMOID_NORMALIZE]
+    codes = problem.fitness_codes
+    stats = memory_stats(problem.settings, codes)
+    want, why = score_matrix_by_arch(graphs, codes, stats, keep_going=keep_going)
+    got, got_why = score_matrix(graphs, codes, stats, keep_going=keep_going)
+    assert np.array_equal(got, want, equal_nan=True) and got_why == why
+    assert 10 <= sum(w is not None for w in why) <= 140  # both valid and failing candidates

@@ -48,13 +48,14 @@ def score_matrix(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapp
     For fitness a graph's scores after the first arch it fails on are NaN (it is rejected anyway); with
     ``keep_going`` (reports) it keeps its score on every other arch, so one arch that breaks a proxy
     costs that arch, not the rest of the pool."""
-    scores, fails = arch_scores(graphs, codes, stats, device)
+    scores, fails = arch_scores(graphs, codes, stats, device, first_only=not keep_going)
     return scores, first_failures(scores, fails, codes, keep_going)
 
 
 def arch_scores(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mapping[str, NetStats],
-                device: str | None = None) -> tuple[np.ndarray, list[list[str | None]]]:
-    """``scores[i, j]`` (NaN where it failed) and ``fails[i][j]``, the reason graph i fails on ``codes[j]``."""
+                device: str | None = None, first_only: bool = False) -> tuple[np.ndarray, list[list[str | None]]]:
+    """``scores[i, j]`` (NaN where it failed) and ``fails[i][j]``, the reason graph i fails on ``codes[j]``;
+    with ``first_only`` only a row's first failure is exact (``PoolEvaluator.scores``: later archs are skipped)."""
     bad = [g for g in graphs if g.type is not ROOT]
     if bad:
         raise ProxyTypeError(f"a proxy must have type {ROOT.__name__}; {bad[0].text} has {bad[0].type.__name__}")
@@ -62,7 +63,7 @@ def arch_scores(graphs: Sequence[ProxyGraph], codes: Sequence[str], stats: Mappi
     fails: list[list[str | None]] = [[] for _ in graphs]
     for lo in range(0, len(codes), POOL_ARCHS):
         part = list(codes[lo:lo + POOL_ARCHS])
-        values, why = pool_of([stats[c] for c in part], device).scores(graphs) if graphs else (None, [])
+        values, why = pool_of([stats[c] for c in part], device).scores(graphs, first_only) if graphs else (None, [])
         if values is not None:
             scores[:, lo:lo + len(part)] = values
         for i, w in enumerate(why):

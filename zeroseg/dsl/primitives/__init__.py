@@ -10,7 +10,12 @@ always, but drawn by the generators and DEAP's operators only when a search name
 an extension of SasWOT's vocabulary leaves the seeded runs of the plain vocabulary unchanged),
 ``positional`` (torch's result for an element depends on where it lies in the tensor, e.g. its
 vectorised sigmoid differs in the last bit from its scalar tail: ``dsl.pool`` then applies it to each
-net's own slice, so a pooled score equals the net's own).
+net's own slice, so a pooled score equals the net's own), ``tail_only`` (positional only through the
+scalar tail of torch's vectorised loop: a slice whose offset and size are multiples of ``ALIGN``
+elements is computed as in the whole tensor, so ``dsl.pool`` may run it on the whole group then),
+``elementwise`` (unary, each element's value depends on that element alone: with ``tail_only``, slices
+shorter than ``SCALAR_ONLY`` elements, computed wholly by the scalar loop, are reproduced by running the
+whole through a strided view, which torch computes with that same scalar loop).
 
 Ops are batched over a leading axis of B layers that share shapes (net-level values have B = 1):
 matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals take one
@@ -40,6 +45,8 @@ def primitive(
     idempotent: bool = False,
     opt_in: bool = False,
     positional: bool = False,
+    tail_only: bool = False,
+    elementwise: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register ``fn`` as primitive ``name`` with its signatures and contract."""
     arities = {len(a) for a, _ in sigs}
@@ -47,6 +54,7 @@ def primitive(
     return PRIMITIVES.register(
         name, sigs=tuple(sigs), arity=arities.pop(), kind=kind, sketch=sketch, safe=safe,
         commutative=commutative, idempotent=idempotent, opt_in=opt_in, positional=positional,
+        tail_only=tail_only, elementwise=elementwise,
     )
 
 
@@ -90,6 +98,8 @@ def per_entry(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 MAT = (-2, -1)  # the matrix axes of a batched value
+ALIGN = 64  # elements: a multiple of every CPU vector loop's block (2 × 8 floats AVX2, 2 × 16 AVX-512)
+SCALAR_ONLY = 16  # elements: below every CPU vector loop's block, a contiguous slice runs the scalar loop only
 Scales = tuple[torch.Tensor, torch.Tensor]  # (full/kept rows, full/kept columns), each (B,)
 
 

@@ -41,7 +41,7 @@ def invert(x: torch.Tensor) -> torch.Tensor:
     return torch.reciprocal(x)
 
 
-@primitive("sigmoid", EVERY, safe=True, positional=True)
+@primitive("sigmoid", EVERY, safe=True, positional=True, tail_only=True, elementwise=True)
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
     """Elementwise 1/(1 + e⁻ˣ)."""
     return torch.sigmoid(x)
