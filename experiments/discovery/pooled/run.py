@@ -7,7 +7,7 @@ The three seeds × (evolution, random search) of experiments/discovery/{self_con
 expressions. Here the term pool is the union of every run's 30 best distinct expressions (ranked by
 their train fitness) plus the self-contained baselines, fitted exactly as ``zeroseg discover`` fits
 (``honest.honest_block``: terms and size chosen on folds of the train split), then scored once on
-the test split against every reference. Writes ``report.json`` and ``found.proxy`` in ``--out``.
+the test split against every reference (``--transfer``: and on the other space and tasks). Writes ``report.json`` and ``found.proxy`` in ``--out``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import sys
 from pathlib import Path
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.found import dsl_vectors, evaluated, write_found
+from zeroseg.discovery.found import dsl_vectors, evaluated, transfer_for, write_found
 from zeroseg.discovery.honest import honest_block, top_distinct
 from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
 from zeroseg.discovery.archs import Pool
+from zeroseg.evolution import make_executor
 from zeroseg.jsonio import write_json
 
 
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--space", required=True, choices=("micro", "macro"))
     p.add_argument("--runs", nargs="+", required=True, help="run folders of zeroseg discover --compare-random")
     p.add_argument("--term-pool", type=int, default=30, help="best distinct expressions taken from each search")
+    p.add_argument("--transfer", action="store_true", help="also score it on the other space and the other TNB101 tasks")
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     o = DiscoverOptions(space=args.space, archs=None, samples=50, repeats=10)  # the runs' data settings
@@ -55,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
 
     block = honest_block(args.space, vectors[0], vectors[1], train.codes, plan.test.codes, train.acc, plan.test.acc,
                          problem.fitness_samples, test_metrics, max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
+    if args.transfer:
+        block["_train_vectors"] = vectors[0]
+        executor = make_executor(1)
+        block["transfer"] = transfer_for(args.space, block, train.acc, problem.settings, test_metrics,
+                                         lambda sp: scores_csv(o, sp), executor, o.data_seed, None,
+                                         lambda m: print(m, file=sys.stderr))
+        executor.close()
     out = Path(args.out)
     report = {"space": args.space, "runs": args.runs, "candidates": texts,
               **{k: v for k, v in block.items() if not k.startswith("_")}}
