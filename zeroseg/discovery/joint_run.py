@@ -28,8 +28,8 @@ from zeroseg.discovery.found import dsl_vectors, evaluated, term_expression
 from zeroseg.discovery.honest import judged, own_candidates, top_distinct
 from zeroseg.discovery.joint import JointDiscovery
 from zeroseg.discovery.problem import ProxyDiscovery
-from zeroseg.discovery.run import RESUME_NEUTRAL, RULES, DiscoverOptions, problem_for, run_strategy, scores_csv
-from zeroseg.discovery.statstore import precompute
+from zeroseg.discovery.run import (RESUME_NEUTRAL, RULES, DiscoverOptions, collect_stats, problem_for, scores_csv,
+                                   searches)
 from zeroseg.evolution import EvolutionResult, make_executor
 from zeroseg.evolution.checkpoint import check_resume
 from zeroseg.evolution.plots import search_curve
@@ -89,19 +89,10 @@ def _searches(o: DiscoverOptions, problem: JointDiscovery, parts: dict[str, Prox
     executor = make_executor(o.workers, o.scheduler)
     t0 = time.perf_counter()
     try:
-        for space, part in parts.items():
-            codes = list(part.fitness_codes) + list(part.plan.test.codes)
-            log(f"[discover-joint] {space}: statistics of {len(codes)} archs at {o.resolution}² → {o.cache}")
-            failures = precompute(part.settings, codes, executor)
-            if failures:
-                code, why = next(iter(failures.items()))
-                raise ValueError(f"statistics failed for {len(failures)} {space} archs at --resolution "
-                                 f"{o.resolution} (macro archs need >= 64), e.g. {code}: {why}")
+        for part in parts.values():
+            collect_stats(o, part, executor, log, "[discover-joint]")
         t_stats = time.perf_counter() - t0
-        main = run_strategy(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
-        other = None
-        if o.compare_random and o.strategy != "random":
-            other = run_strategy(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
+        main, other = searches(o, problem, executor, out)
     finally:
         executor.close()
     return main, other, t_stats

@@ -197,6 +197,28 @@ def _wall_times(t_stats: float, main: EvolutionResult, other: EvolutionResult | 
     return {**walls, "total": sum(walls.values()), "this_process": process}
 
 
+def collect_stats(o: DiscoverOptions, problem: ProxyDiscovery, executor: Any, log: Callable[[str], None],
+                  tag: str) -> None:
+    """The statistics of the archs a space's fitness and report read, into the cache (failures stop the run)."""
+    codes = list(problem.fitness_codes) + list(problem.plan.test.codes)
+    space = problem.config["space"]
+    log(f"{tag} {space}: statistics of {len(codes)} archs at {o.resolution}² → {o.cache}")
+    failures = precompute(problem.settings, codes, executor)
+    if failures:
+        first = next(iter(failures.items()))
+        raise ValueError(f"statistics failed for {len(failures)} of {len(codes)} {space} archs at --resolution "
+                         f"{o.resolution} (macro archs need >= 64), e.g. {first[0]}: {first[1]}")
+
+
+def searches(o: DiscoverOptions, problem: Any, executor: Any, out: Path) -> tuple[EvolutionResult, EvolutionResult | None]:
+    """The search of ``o.strategy`` and, with ``compare_random``, random search at its budget."""
+    main = run_strategy(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
+    other = None
+    if o.compare_random and o.strategy != "random":
+        other = run_strategy(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
+    return main, other
+
+
 # Options that change neither the search nor its checkpoint (the report is recomputed on every run).
 RESUME_NEUTRAL = provenance.NEUTRAL | {"cache", "save_proxy", "compare_random", "report_repeats", "n_boot", "shards",
                                        "max_terms", "term_pool", "folds", "transfer"}  # how it runs, or report-only
@@ -220,18 +242,9 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     plan = problem.plan
     executor = make_executor(o.workers, o.scheduler)
     try:
-        codes = list(problem.fitness_codes) + list(plan.test.codes)
-        log(f"[discover] {o.space}: statistics of {len(codes)} archs at {o.resolution}² → {o.cache}")
-        failures = precompute(problem.settings, codes, executor)
-        if failures:
-            first = next(iter(failures.items()))
-            raise ValueError(f"statistics failed for {len(failures)} of {len(codes)} archs at --resolution "
-                             f"{o.resolution} (macro archs need >= 64), e.g. {first[0]}: {first[1]}")
+        collect_stats(o, problem, executor, log, "[discover]")
         t_stats = time.perf_counter() - t0
-        main = run_strategy(o, problem, executor, o.strategy, out, o.max_evaluations, o.generations)
-        other = None
-        if o.compare_random and o.strategy != "random":
-            other = run_strategy(o, problem, executor, "random", out, main.evaluations, 4 * o.generations)
+        main, other = searches(o, problem, executor, out)
     finally:
         executor.close()
     train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
