@@ -189,12 +189,19 @@ def kendall_resamples(x: np.ndarray, y: np.ndarray, draws: np.ndarray) -> np.nda
     return np.where(undefined, np.nan, np.minimum(1.0, np.maximum(-1.0, tau)))
 
 
-def _percentile_bootstrap(stat: Callable[[np.ndarray], float], n: int, n_boot: int, seed: int,
-                          batch: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
-    """``stat`` of ``n_boot`` resamples (arch indices drawn with replacement), NaN resamples dropped;
-    ``batch`` computes the same for all draws at once (Kendall τ: ``kendall_resamples``)."""
-    draws = _draws(n, n_boot, seed)
-    boots = batch(draws) if batch is not None else np.array([stat(d) for d in draws])
+def _resampled(metric: str, x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``metric(x[d], y[d])`` for every row ``d`` of a draws matrix: Kendall τ in one pass
+    (``kendall_resamples``), other metrics one resample at a time."""
+    if metric == "kendall":
+        return lambda draws: kendall_resamples(x, y, draws)
+    fn = _metric_fn(metric)
+    return lambda draws: np.array([fn(x[d], y[d]) for d in draws])
+
+
+def _percentile_bootstrap(stat: Callable[[np.ndarray], np.ndarray], n: int, n_boot: int, seed: int) -> np.ndarray:
+    """``stat`` (of a draws matrix) over ``n_boot`` resamples of arch indices drawn with replacement,
+    NaN resamples dropped."""
+    boots = stat(_draws(n, n_boot, seed))
     return boots[np.isfinite(boots)]
 
 
@@ -222,8 +229,7 @@ def bootstrap_ci(
     fn = _metric_fn(metric)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    batch = (lambda d: kendall_resamples(x, y, d)) if metric == "kendall" else None
-    boots = _percentile_bootstrap(lambda i: fn(x[i], y[i]), len(x), n_boot, seed, batch)
+    boots = _percentile_bootstrap(_resampled(metric, x, y), len(x), n_boot, seed)
     return (fn(x, y), *_interval(boots, alpha))
 
 
@@ -241,7 +247,7 @@ def paired_bootstrap_diff(
     x1, x2, y = (np.asarray(v, dtype=np.float64) for v in (x1, x2, y))
     ok = np.isfinite(x1) & np.isfinite(x2) & np.isfinite(y)
     x1, x2, y = x1[ok], x2[ok], y[ok]
-    batch = (lambda d: kendall_resamples(x1, y, d) - kendall_resamples(x2, y, d)) if metric == "kendall" else None
-    boots = _percentile_bootstrap(lambda i: fn(x1[i], y[i]) - fn(x2[i], y[i]), len(y), n_boot, seed, batch)
+    first, second = _resampled(metric, x1, y), _resampled(metric, x2, y)
+    boots = _percentile_bootstrap(lambda draws: first(draws) - second(draws), len(y), n_boot, seed)
     return {"estimate": fn(x1, y) - fn(x2, y), "ci95": list(_interval(boots, alpha)), "n": int(len(y)),
             "share_le_0": float(np.mean(boots <= 0)) if len(boots) else float("nan")}

@@ -22,7 +22,6 @@ import numpy as np
 
 from zeroseg import provenance
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.ensemble import fit_parts, terms_of
 from zeroseg.discovery.found import dsl_vectors, evaluated, term_expression
 from zeroseg.discovery.honest import judged, own_candidates, top_distinct
@@ -47,29 +46,27 @@ def joint_parts(o: DiscoverOptions) -> dict[str, ProxyDiscovery]:
     return {space: problem_for(replace(o, space=space)) for space in SPACES}
 
 
-def used_pool(part: ProxyDiscovery) -> Pool:
-    """The train archs a space's fitness reads, with their accuracy."""
-    plan = part.plan
-    return Pool(part.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
+Vectors = dict[str, np.ndarray]
 
 
-def _vectors(o: DiscoverOptions, part: ProxyDiscovery, texts: list[str]) -> tuple[dict, dict]:
-    """(train, test) vectors of a space: every baseline and the candidate texts."""
-    space, train, test = part.config["space"], used_pool(part), part.plan.test
-    out = []
-    for pool in (train, test):
-        v = rep.baseline_vectors(space, pool, part.settings, o.device, scores_csv(o, space))
-        out.append({**v, **dsl_vectors(texts, pool, part.settings, o.device)})
-    return out[0], out[1]
+def space_baselines(o: DiscoverOptions, parts: dict[str, ProxyDiscovery]) -> dict[str, tuple[Vectors, Vectors]]:
+    """Every baseline's (train, test) scores of each space, scored once for the main and the random search."""
+    return {space: tuple(rep.baseline_vectors(space, pool, part.settings, o.device, scores_csv(o, space))
+                         for pool in (part.fitness_pool, part.plan.test))
+            for space, part in parts.items()}
 
 
-def joint_found(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], checkpoint: Path) -> dict[str, Any]:
-    """The joint found proxy fitted on both train splits, then judged on each space's test split."""
+def joint_found(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], checkpoint: Path,
+                baselines: dict[str, tuple[Vectors, Vectors]]) -> dict[str, Any]:
+    """The joint found proxy fitted on both train splits, then judged on each space's test split
+    (``baselines``: ``space_baselines``)."""
     texts = top_distinct(evaluated(checkpoint), o.term_pool)
-    vectors = {space: _vectors(o, part, texts) for space, part in parts.items()}
+    vectors = {space: tuple({**base, **dsl_vectors(texts, pool, part.settings, o.device)}
+                            for base, pool in zip(baselines[space], (part.fitness_pool, part.plan.test)))
+               for space, part in parts.items()}
     candidates = [own_candidates(train) for train, _ in vectors.values()]
     common = set.intersection(*(set(c) for c in candidates))
-    fitted = fit_parts([({n: c[n] for n in common}, used_pool(part).acc) for c, part in zip(candidates, parts.values())],
+    fitted = fit_parts([({n: c[n] for n in common}, part.fitness_acc) for c, part in zip(candidates, parts.values())],
                        max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
 
     def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
@@ -77,9 +74,9 @@ def joint_found(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], checkpoint
 
     per_space = {}
     for space, part in parts.items():
-        train, test = vectors[space]
-        block = judged(space, fitted, train, test, used_pool(part).codes, part.plan.test.codes, used_pool(part).acc,
-                       part.plan.test.acc, part.fitness_samples, test_metrics, o.n_boot, o.data_seed)
+        (train, test), pool = vectors[space], part.fitness_pool
+        block = judged(space, fitted, train, test, pool.codes, part.plan.test.codes, pool.acc, part.plan.test.acc,
+                       part.fitness_samples, test_metrics, o.n_boot, o.data_seed)
         per_space[space] = {k: v for k, v in block.items() if not k.startswith("_")}
     return {"fitted": fitted, "candidate_texts": texts, "spaces": per_space}
 
@@ -118,12 +115,14 @@ def discover_joint(o: DiscoverOptions, log: Callable[[str], None] = print) -> di
                               "evaluated": main.evaluations, "rejected": main.rejected}
     if main.best is None:
         raise ValueError(f"the joint search found no valid proxy in {main.evaluations} evaluations")
-    report["found"] = joint_found(o, parts, out / "checkpoint.json")
+    baselines = space_baselines(o, parts)
+    report["found"] = joint_found(o, parts, out / "checkpoint.json", baselines)
     setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
     flags = f"{rep.FOUND}-joint --seed {o.seed} --generations {o.generations} --population {o.population}"
     report["found"]["file"] = str(write_joint(out / "found.proxy", report["found"], setup, flags))
     if other is not None and other.best is not None:
-        report["random"] = {"evaluated": other.evaluations, "found": joint_found(o, parts, out / "checkpoint_random.json")}
+        report["random"] = {"evaluated": other.evaluations,
+                            "found": joint_found(o, parts, out / "checkpoint_random.json", baselines)}
     report["wall_time"] = {"stats": t_stats, "search": main.wall_time, "total": time.perf_counter() - t0}
     write_json(out / "report.json", report, default=str)
     search_curve(main.log, out / "curve.png", None if other is None else other.log,

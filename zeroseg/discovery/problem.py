@@ -32,7 +32,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from zeroseg.discovery.archs import ArchPlan, plan_archs
+from zeroseg.discovery.archs import ArchPlan, Pool, plan_archs
 from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import NS, ProxyGraph, S, from_deap, graph_key, make_pset, parse, random_graph, to_deap
@@ -139,6 +139,11 @@ class ProxyDiscovery:
         c = self.config
         return None if c["partner"] is None else partner_vector(c["space"], c["partner"], self.fitness_codes,
                                                                   c["scores_csv"])
+
+    @property
+    def fitness_pool(self) -> Pool:
+        """The train archs fitness reads, with their accuracy (what a report fits its found proxy on)."""
+        return Pool(self.fitness_codes, tuple(self.plan.train.accuracy[i] for i in self.plan.used))
 
     @property
     def fitness_acc(self) -> np.ndarray:

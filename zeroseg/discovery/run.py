@@ -247,7 +247,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
         main, other = searches(o, problem, executor, out)
     finally:
         executor.close()
-    train_used = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
+    train_used = problem.fitness_pool
     hof = [(problem.encode(x), f.values[0]) for x, f in main.hall_of_fame]
     args = (o.space, train_used, plan.test, problem.settings, o.samples, o.report_repeats, o.data_seed, o.device,
             o.n_boot)

@@ -20,7 +20,6 @@ from zeroseg.discovery import report as rep
 from zeroseg.discovery.found import dsl_vectors, evaluated, transfer_for, write_found
 from zeroseg.discovery.honest import honest_block, top_distinct
 from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
-from zeroseg.discovery.archs import Pool
 from zeroseg.evolution import make_executor
 from zeroseg.jsonio import write_json
 
@@ -36,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     o = DiscoverOptions(space=args.space, archs=None, samples=50, repeats=10)  # the runs' data settings
     problem = problem_for(o)
     plan = problem.plan
-    train = Pool(problem.fitness_codes, tuple(plan.train.accuracy[i] for i in plan.used))
+    train = problem.fitness_pool
     texts: list[str] = []
     for run in args.runs:
         for name in ("checkpoint.json", "checkpoint_random.json"):
