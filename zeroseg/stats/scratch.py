@@ -80,5 +80,5 @@ def synflow_view(model: nn.Module) -> Iterator[nn.Module]:
     with ExitStack() as stack:
         stack.enter_context(without(model, (nn.modules.batchnorm._BatchNorm,)))
         stack.enter_context(stand_in_buffers(model, True, _float64_copy))
-        stack.enter_context(stand_in_params(model, lambda p: p.double().abs()))
+        stack.enter_context(stand_in_params(model, lambda p: p.to(torch.float64, copy=True).abs_()))  # one new tensor
         yield model

@@ -10,7 +10,7 @@ import torch
 
 from zeroseg.proxies.base import ProxyFailure, register_proxy
 from zeroseg.proxies.context import Context
-from zeroseg.proxies.passes import prunable_layers
+from zeroseg.proxies.passes import product_sum, prunable_layers
 
 
 @register_proxy("grasp", needs=("labels", "gradients", "hessian"), bn="train", sign=1, kind="builtin",
@@ -23,8 +23,4 @@ def grasp(ctx: Context) -> float:
         raise ProxyFailure("the loss depends on no conv/linear weight (no gradient to take a Hessian product of)")
     z = sum((g.detach() * g).sum() for _, g in pairs)
     hg = torch.autograd.grad(z, [w for w, _ in pairs], allow_unused=True)
-    total = torch.zeros((), dtype=torch.float64)
-    for (w, _), h in zip(pairs, hg):
-        if h is not None:
-            total += (-w.detach() * h).double().sum()
-    return float(total)
+    return -product_sum((w, h) for (w, _), h in zip(pairs, hg) if h is not None)  # Σ −W⊙Hg (negation exact)

@@ -25,7 +25,7 @@ def zen(ctx: Context) -> float:
     eps = torch.randn(shape, generator=gen).to(ctx.device)
     model = ctx.base_model()
     with torch.no_grad(), stand_in_buffers(model, train=True):
-        diff = (model(x) - model(x + MIXUP_GAMMA * eps)).abs().double()
+        diff = (model(x) - model(x + MIXUP_GAMMA * eps)).abs_().double()  # abs_ of the fresh difference
         score = torch.log(diff.sum(dim=(1, 2, 3)).mean())
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
