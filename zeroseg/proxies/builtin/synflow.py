@@ -9,7 +9,7 @@ import torch
 
 from zeroseg.proxies.base import register_proxy
 from zeroseg.proxies.context import Context
-from zeroseg.proxies.passes import fill_missing_grads, weight_grad_sum
+from zeroseg.proxies.passes import fill_missing_grads, layer_sum
 from zeroseg.stats.scratch import synflow_view
 from zeroseg.stats.shapes import logits_of
 
@@ -22,4 +22,5 @@ def synflow(ctx: Context) -> float:
         out, _ = logits_of(model(x), x[:, 0].long())
         out.sum().backward()
         fill_missing_grads(model)
-        return weight_grad_sum(model, absolute=True)
+        # |W ⊙ ∂R/∂W| formed in the stand-ins' gradients, which are dropped with them: no new tensor
+        return layer_sum(model, lambda m: m.weight.grad.mul_(m.weight.detach()).abs_())
