@@ -103,6 +103,21 @@ EXTRA_VARIANTS = {"none": frozenset(), "activations": frozenset({"activations"})
                   "activations+input_jacobian": frozenset({"activations", "input_jacobian"})}
 
 
+MEASURED_SUBSETS = ("original7", "all_minus_grasp")  # also scored directly (cold), as a check of the parts
+
+
+def subset_cpu(code: str, resolution: int, batch: int, seed: int) -> dict[str, float]:
+    """CPU seconds of one cold ``score_many`` of each of ``MEASURED_SUBSETS``."""
+    out = {}
+    for name in MEASURED_SUBSETS:
+        t = cpu()
+        res = score_many(list(SUBSETS[name]), code, resolution=resolution, batch_size=batch, seed=seed)
+        out[name] = cpu() - t
+        if not all(r.ok for r in res.values()):
+            raise SystemExit(f"{name}: invalid {[k for k, r in res.items() if not r.ok]}")
+    return out
+
+
 def cpu() -> float:
     return time.process_time()
 
@@ -241,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     with_peer = args.proxy == "all" and not args.no_peer
     if with_peer:  # the peer's FlopCounterMode imports torch._dynamo once (~3 s): not charged to its first repeat
         transnas.count_flops(args.arch, (64, 64))
-    bare, score, peers, parts, variants, refs = [], [], [], [], [], []
+    bare, score, peers, parts, variants, refs, subsets = [], [], [], [], [], [], []
     load = [os.getloadavg()[0]]
     for _ in range(args.repeats):  # interleaved so all see the same machine load
         bare.append(bare_fwd_bwd(*setup))
@@ -252,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             parts.append(parts_of_scoring(*setup))
             variants.append(stats_pass_variants(*setup))
             refs.append(inherent(*setup))
+            subsets.append(subset_cpu(*setup))
     load.append(os.getloadavg()[0])
     med = lambda xs, i: statistics.median(x[i] for x in xs)  # noqa: E731
     result = {
@@ -273,11 +289,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.breakdown:
         medians = lambda rows: {k: statistics.median(r[k] for r in rows) for k in rows[0]}  # noqa: E731
         result["breakdown"] = summarise(result["bare_fwd_bwd_cpu_s"], medians(parts), medians(variants), medians(refs))
+        result["breakdown"]["subsets_measured"] = {
+            k: {"cpu_s": v, "x_bare": v / result["bare_fwd_bwd_cpu_s"]} for k, v in medians(subsets).items()}
         result["breakdown"]["note"] = ("medians over the repeats; parts of one cold scoring in score_many's order "
                                        "(a proxy's entry is its own work after the shared pass); +extra = the "
                                        "statistics pass with that extra planned minus with none; subsets: build + "
                                        "batch + the pass with their extras + their proxies' own parts")
-        result["cpu_s_each"].update(parts=parts, stats_pass_variants=variants, inherent=refs)
+        result["cpu_s_each"].update(parts=parts, stats_pass_variants=variants, inherent=refs, subsets=subsets)
     out = args.out if args.out != OUT or args.proxy != "all" else OUT.with_name(f"bench_score_all_{args.resolution}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
