@@ -21,7 +21,8 @@ pass again with each extra alone (what the Fisher hooks, the input-Jacobian back
 differentiable gradients and the FLOP hooks add), bare references of the inherent work on a built
 model without hooks (the Jacobian's extra backward, GraSP's double backward, SynFlow's pass, Zen's
 two forwards) and, from the parts, the cost of proxy subsets (the issue's original seven; all
-minus GraSP / SynFlow / Zen) as multiples of the bare forward+backward.
+minus GraSP / SynFlow / Zen) as multiples of the bare forward+backward; the seven and all minus
+GraSP are also scored directly (cold) as a check of the parts.
 """
 
 from __future__ import annotations
