@@ -1,0 +1,158 @@
+"""Found proxies from the union of every search's candidates: one per space and one for both (issue 11).
+
+    python experiments/discovery/union/run.py --out experiments/discovery/union \
+        --runs experiments/discovery/self_contained/micro_seed0 ... experiments/discovery/joint/joint_seed0
+
+``../pooled`` fits each space's proxy on the candidates of that space's own six searches. Here the
+term pool is the union of the 30 best distinct expressions of *every* search given (micro, macro
+and joint; evolution and random), plus the self-contained baselines, and three proxies are fitted
+on train only, exactly as ``zeroseg discover`` / ``discover-joint`` fit:
+
+* ``micro`` and ``macro``: ``honest.honest_block`` on that space's train split (terms and size on
+  5 train folds), scored once on its test split against every reference;
+* ``joint``: ``ensemble.fit_parts`` over both train splits (objective: the lower of the two τ, AVT
+  bounds spanning both), judged on each space's test split (``honest.judged``) and scored unchanged
+  on the other TNB101 tasks of both spaces (``transfer``).
+
+Which proxy ships (decided before this was run, on train only): a union fit replaces the library's
+proxy of the same role iff its best held-out train-fold τ is higher. Writes ``report.json`` and
+``<role>.proxy`` in ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zeroseg.discovery import report as rep
+from zeroseg.discovery.ensemble import fit_parts
+from zeroseg.discovery.found import dsl_vectors, evaluated, transfer_for, write_found
+from zeroseg.discovery.honest import honest_block, judged, own_candidates, top_distinct
+from zeroseg.discovery.joint_run import SPACES, write_joint
+from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
+from zeroseg.evolution import make_executor
+from zeroseg.jsonio import write_json
+
+CHECKPOINTS = ("checkpoint.json", "checkpoint_random.json")
+
+
+def candidate_texts(runs: list[str], per_search: int) -> list[str]:
+    """The union, in order, of each search's ``per_search`` best distinct expressions."""
+    texts: list[str] = []
+    for run in runs:
+        for name in CHECKPOINTS:
+            path = Path(run) / name
+            if not path.is_file():
+                raise SystemExit(f"[union] {path}: missing (give run folders of --compare-random searches)")
+            texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
+    return texts
+
+
+def space_data(o: DiscoverOptions, texts: list[str]) -> dict[str, Any]:
+    """Per space: its problem and every candidate's (train, test) scores."""
+    out = {}
+    for space in SPACES:
+        so = replace(o, space=space)
+        problem = problem_for(so)
+        pools = (problem.fitness_pool, problem.plan.test)
+        vectors = []
+        for pool in pools:
+            v = rep.baseline_vectors(space, pool, problem.settings, None, scores_csv(so))
+            vectors.append({**v, **dsl_vectors(texts, pool, problem.settings, None)})
+            print(f"[union] {space}: {len(vectors[-1])} candidates scored on {len(pool.codes)} archs", file=sys.stderr)
+        out[space] = {"options": so, "problem": problem, "vectors": vectors}
+    return out
+
+
+def public(block: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in block.items() if not k.startswith("_")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", nargs="+", required=True, help="run folders of --compare-random searches (any space)")
+    p.add_argument("--term-pool", type=int, default=30, help="best distinct expressions taken from each search")
+    p.add_argument("--out", required=True)
+    args = p.parse_args(argv)
+    o = DiscoverOptions(space="micro", archs=None, samples=50, repeats=10)  # the runs' data settings
+    texts = candidate_texts(args.runs, args.term_pool)
+    print(f"[union] {len(texts)} distinct candidate expressions from {2 * len(args.runs)} searches", file=sys.stderr)
+    data = space_data(o, texts)
+
+    def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
+        return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
+
+    out = Path(args.out)
+    setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+    report: dict[str, Any] = {"runs": args.runs, "candidates": texts, "per_space": {}}
+    executor = make_executor(1)
+    for space, d in data.items():
+        prob, (train_v, test_v) = d["problem"], d["vectors"]
+        block = honest_block(space, train_v, test_v, prob.fitness_pool.codes, prob.plan.test.codes,
+                             prob.fitness_acc, prob.plan.test.acc, prob.fitness_samples, test_metrics,
+                             max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
+        block["_train_vectors"] = train_v
+        block["transfer"] = transfer_for(space, block, prob.fitness_acc, prob.settings, test_metrics,
+                                         lambda sp: scores_csv(o, sp), executor, o.data_seed, None,
+                                         lambda m: print(m, file=sys.stderr))
+        block["file"] = str(write_found(out / f"{space}.proxy", block, setup,
+                                        f"{rep.FOUND} --space {space}: union of {2 * len(args.runs)} searches' "
+                                        f"terms (experiments/discovery/union)"))
+        report["per_space"][space] = public(block)
+    report["joint"] = joint(data, o, test_metrics, executor, out, setup, len(args.runs))
+    executor.close()
+    write_json(out / "report.json", report, default=str)
+    print(summary(report))
+    print(f"[union] wrote: {out}/ (micro.proxy, macro.proxy, joint.proxy, report.json)", file=sys.stderr)
+    return 0
+
+
+def joint(data: dict[str, Any], o: DiscoverOptions, test_metrics: Any, executor: Any, out: Path,
+          setup: dict[str, Any], n_runs: int) -> dict[str, Any]:
+    """One proxy fitted on both train splits, judged on each test split and on the other tasks."""
+    cands = {space: own_candidates(d["vectors"][0]) for space, d in data.items()}
+    common = sorted(set.intersection(*(set(c) for c in cands.values())))
+    fitted = fit_parts([({n: cands[s][n] for n in common}, data[s]["problem"].fitness_acc) for s in SPACES],
+                       max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
+    spaces = {}
+    for space, d in data.items():
+        prob, (train_v, test_v) = d["problem"], d["vectors"]
+        block = judged(space, fitted, train_v, test_v, prob.fitness_pool.codes, prob.plan.test.codes,
+                       prob.fitness_acc, prob.plan.test.acc, prob.fitness_samples, test_metrics, o.n_boot, o.data_seed)
+        spaces[space] = public(block)
+    # the other tasks of both spaces (and the predictors fitted on micro, applied to macro)
+    micro = data["micro"]
+    lead = {"found": fitted, "_train_vectors": micro["vectors"][0]}
+    transfer = transfer_for("micro", lead, micro["problem"].fitness_acc, micro["problem"].settings, test_metrics,
+                            lambda sp: scores_csv(o, sp), executor, o.data_seed, None,
+                            lambda m: print(m, file=sys.stderr))
+    found = {"fitted": fitted, "spaces": spaces, "transfer": transfer}
+    found["file"] = str(write_joint(out / "joint.proxy", found, setup,
+                                    f"{rep.FOUND}-joint: union of {2 * n_runs} searches' terms "
+                                    f"(experiments/discovery/union)"))
+    return found
+
+
+def summary(report: dict[str, Any]) -> str:
+    """Each fitted proxy's held-out train-fold τ and test τ beside its strongest self-contained reference."""
+    lines = []
+    blocks = [(s, b["found"], b) for s, b in report["per_space"].items()]
+    blocks += [(f"joint→{s}", report["joint"]["fitted"], b) for s, b in report["joint"]["spaces"].items()]
+    for name, fitted, b in blocks:
+        m = b["margin"]
+        lines.append(f"{name}: held-out {max(fitted['held_out_tau']):.4f} | test τ {b['found']['test']['kendall_mean']:.4f}"
+                     f" | over {m['over']} {m['estimate_sampled']:+.4f} CI {m['paired_full_pool']['ci95']} | terms "
+                     + " + ".join(f"{t['weight']:g}·AVT({t['name'][:60]})" for t in fitted["terms"]))
+    for row in report["joint"]["transfer"]["cross_task"]:
+        lines.append(f"joint on {row['space']} {row['task']}: {row['found'].get('kendall_mean'):.4f} vs best single "
+                     f"{row['best_single']['name']} {row['best_single']['kendall_mean']:.4f}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
