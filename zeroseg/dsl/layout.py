@@ -46,6 +46,8 @@ class TypeLayout:
         self.prefix: list[list[int]] = []  # rows of nets < a, a = 0..n
         self.order: list[torch.Tensor] = []  # net-major row → its base-group-major position
         self.longest: list[int] = []  # rows of the longest net slice of each class
+        self.lone: list[list[int]] = []  # rows that are a net slice alone (one layer of its base group)
+        self.lone_index: list[torch.Tensor] = []  # the same rows as an index tensor
         for groups in self.classes:
             major = {g: sum(len(pool.rows[h]) for h in groups[:k]) for k, g in enumerate(groups)}  # group-major offsets
             slices, order, prefix = [], [], [0]
@@ -64,6 +66,8 @@ class TypeLayout:
                                            dtype=np.int64))
             self.nets.append(sorted(set(self.row_net[-1].tolist())))
             self.longest.append(max((hi - lo for _, _, lo, hi in slices), default=0))
+            self.lone.append([lo for _, _, lo, hi in slices if hi - lo == 1])
+            self.lone_index.append(torch.tensor(self.lone[-1], dtype=torch.long, device=pool.device))
 
     @staticmethod
     def _start(pool: "PoolLayout", a: int, g: int) -> int:

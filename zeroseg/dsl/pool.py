@@ -18,6 +18,7 @@ With ``first_only`` (fitness) the work of nets after a value's first failing net
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Sequence
 
 import numpy as np
@@ -30,7 +31,7 @@ from .canonical import canonical
 from .graph import Node, ProxyGraph
 from .layout import PoolLayout, TypeLayout
 from .memo import SubexpressionMemo
-from .primitives import ALIGN, SCALAR_ONLY, Invalid, get_primitive
+from .primitives import ALIGN, LONE_MAX, SCALAR_ONLY, Invalid, get_primitive
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
@@ -147,14 +148,14 @@ class PoolEvaluator(SubexpressionMemo):
         longest = 1 if lay is None else lay.longest[c]
         if entry.positional and entry.elementwise and _scalar_only(xs, longest):
             return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
-        if not entry.positional or (entry.tail_only and _aligned(xs)):
-            try:
-                y = _call(entry, xs, sc)
+        try:
+            y = _whole(entry, xs, sc, lay, c, rows)
+            if y is not None:
                 if not entry.safe:
                     self._scan(y, node.op, lay, c, found)
                 return y
-            except (Invalid, *TORCH_ERRORS):
-                pass
+        except (Invalid, *TORCH_ERRORS):
+            pass
         slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
         parts: list[torch.Tensor | None] = []
         last = self._last_needed(fails, found)
@@ -268,6 +269,23 @@ class PoolEvaluator(SubexpressionMemo):
 
 def _call(entry, xs: list, sc) -> torch.Tensor:
     return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
+
+
+def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> torch.Tensor | None:
+    """Class ``c`` (its first ``rows`` rows) in one call, each net's slice as if computed alone; None when
+    only a call per slice does that. An ``alone`` op's one-matrix slices are recomputed by ``entry.alone``
+    (every net-level slice is one matrix)."""
+    if not entry.positional or (entry.tail_only and _aligned(xs)):
+        return _call(entry, xs, sc)
+    if entry.alone is None or any(x[0].numel() > LONE_MAX for x in xs):
+        return None
+    if lay is None:
+        return entry.alone(*xs)
+    y = _call(entry, xs, sc)  # a fresh tensor: its lone rows are overwritten in place
+    lone = lay.lone_index[c][:bisect_left(lay.lone[c], rows)]
+    if len(lone):
+        y[lone] = entry.alone(*(x[lone] for x in xs))
+    return y
 
 
 def _aligned(xs: list[torch.Tensor]) -> bool:
