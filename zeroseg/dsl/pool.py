@@ -18,6 +18,7 @@ With ``first_only`` (fitness) the work of nets after a value's first failing net
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from typing import Sequence
 
@@ -227,10 +228,10 @@ class PoolEvaluator(SubexpressionMemo):
 
     # --- failures --------------------------------------------------------------------------------
     def _scan(self, t: torch.Tensor, op: str, lay: TypeLayout | None, c: int, found: dict) -> None:
-        """Record the first non-finite row of each (net, base group) in ``t``. One pass of row sums, no
-        temporary: a NaN or inf entry makes its row's sum non-finite; only such rows are looked at again
-        (one whose sum merely overflows is finite entry by entry)."""
-        if not t.numel():
+        """Record the first non-finite row of each (net, base group) in ``t``. One pass, no temporary: a NaN
+        or inf entry makes the sum non-finite; only then are the row sums, and the rows whose sum is not
+        finite, looked at (a sum that merely overflows is finite entry by entry)."""
+        if not t.numel() or math.isfinite(t.sum().item()):
             return
         rows = t.reshape(t.shape[0], -1)
         sums = torch.isfinite(rows.sum(dim=1))

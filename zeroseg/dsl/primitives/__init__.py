@@ -101,6 +101,12 @@ def per_entry(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return s.view(-1, *([1] * (x.dim() - 1)))
 
 
+def same(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """``x`` and ``y`` view the same memory the same way (equal values: a pass over one serves both)."""
+    return x is y or (x.data_ptr() == y.data_ptr() and x.shape == y.shape and x.stride() == y.stride()
+                      and x.dtype == y.dtype)
+
+
 MAT = (-2, -1)  # the matrix axes of a batched value
 ALIGN = 64  # elements: a multiple of every CPU vector loop's block (2 × 8 floats AVX2, 2 × 16 AVX-512)
 SCALAR_ONLY = 16  # elements: below every CPU vector loop's block, a contiguous slice runs the scalar loop only
