@@ -79,7 +79,7 @@ class TypeLayout:
 
     def full(self, data: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
         """Class tensors of every net's rows: a prefix (``first_only``) padded, the rows after it NaN."""
-        return [None if t is None or len(t) == n else _pad(t, n) for t, n in zip(data, self.sizes)] \
+        return [None if t is None or len(t) == n else pad(t, n) for t, n in zip(data, self.sizes)] \
             if any(t is not None and len(t) < n for t, n in zip(data, self.sizes)) else list(data)
 
 
@@ -185,6 +185,8 @@ def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
-def _pad(t: torch.Tensor, n: int) -> torch.Tensor:
+def pad(t: torch.Tensor, n: int) -> torch.Tensor:
     """``t`` with NaN rows appended up to ``n`` rows."""
+    if len(t) == n:
+        return t
     return torch.cat([t, t.new_full((n - len(t), *t.shape[1:]), float("nan"))])

@@ -30,7 +30,7 @@ from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
 from .graph import Node, ProxyGraph
-from .layout import PoolLayout, TypeLayout
+from .layout import PoolLayout, TypeLayout, pad
 from .memo import SubexpressionMemo
 from .primitives import ALIGN, LONE_MAX, SCALAR_ONLY, Invalid, get_primitive
 
@@ -50,6 +50,7 @@ class PoolEvaluator(SubexpressionMemo):
         self.device = torch.device(device) if device is not None else self.stats[0].KH.device
         self.layout = PoolLayout(self.stats, self.device)
         self._unit = (torch.ones(self.n, device=self.device),) * 2
+        self._nan = torch.full((self.n,), float("nan"), device=self.device)
         self._net_slices = [(a, None, a, a + 1) for a in range(self.n)]
         self._terms: dict[str, tuple[Data, Fails]] = {}
         self._first_only = False
@@ -66,20 +67,21 @@ class PoolEvaluator(SubexpressionMemo):
         self._refs.clear()
         canon = [canonical(g) for g in graphs]
         self._count_refs(canon)
-        values = np.full((len(graphs), self.n), np.nan)
-        fails = []
+        roots, fails = [], []
         hold_freed_memory()  # freed temporaries are reused, not page-faulted anew each generation (zeroseg.heap)
         try:
-            for k, g in enumerate(canon):
+            for g in canon:
                 data, f = self._value(g, 0)
-                ok = [a for a in range(self.n) if f[a] is None]
-                if ok:
-                    values[k, ok] = data[0].double().cpu().numpy()[ok]
+                roots.append(self._nan if data[0] is None else pad(data[0], self.n))
                 fails.append(f)
                 self._release(g.text)
         finally:  # a skipped subtree leaves its kids' counts behind: nothing outlives the call
             self._memo.clear()
             self._refs.clear()
+        if not roots:
+            return np.full((0, self.n), np.nan), fails
+        values = torch.stack(roots).double().cpu().numpy()
+        values[np.array([[f is not None for f in fs] for fs in fails])] = np.nan
         return values, fails
 
     def _value(self, g: ProxyGraph, i: int) -> tuple[Data, Fails]:
