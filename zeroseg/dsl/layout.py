@@ -105,6 +105,7 @@ class PoolLayout:
                 spans.append((g, len(self.rows[g]), len(self.rows[g]) + len(idx)))
                 self.rows[g].extend((a, i) for i in idx)
             self.spans.append(spans)
+        self.bare = [a for a, s in enumerate(stats) if not s.layers]  # nets with no layers
         self.types = {t: TypeLayout(self, key) for t, key in CLASS_KEY.items()}
         self._gathers: dict[tuple[type, type], list[torch.Tensor]] = {}
         self.scales = {t: self._scales(stats, t) for t in CLASS_KEY}
@@ -165,20 +166,25 @@ class PoolLayout:
             nets.append(a)
             rows.append(idx)
         kept = [(L, nets, rows) for L, (nets, rows) in order.items() if L]
-        return SumPlan(torch.tensor([a for _, nets, _ in kept for a in nets], dtype=torch.long, device=self.device),
+        nets = [a for _, group, _ in kept for a in group]
+        every = len(nets) == self.n
+        return SumPlan(torch.tensor(nets, dtype=torch.long, device=self.device),
                        torch.tensor([i for _, _, rows in kept for r in rows for i in r], dtype=torch.long,
                                     device=self.device),
-                       [(len(nets), L) for L, nets, _ in kept], [nets for _, nets, _ in kept])
+                       [(len(group), L) for L, group, _ in kept], [group for _, group, _ in kept],
+                       torch.tensor(np.argsort(nets), dtype=torch.long, device=self.device) if every else None)
 
 
 class SumPlan(NamedTuple):
     """An aggregator's plan: ``nets`` (all nets with layers, group by group), ``rows`` (their layers'
-    rows, flat), ``shapes`` ((n_L, L) per group) and ``groups`` (each group's nets)."""
+    rows, flat), ``shapes`` ((n_L, L) per group), ``groups`` (each group's nets) and ``order`` (where
+    net a lies in ``nets``; None when some net has no layers)."""
 
     nets: torch.Tensor
     rows: torch.Tensor
     shapes: list[tuple[int, int]]
     groups: list[list[int]]
+    order: torch.Tensor | None
 
 
 def _cat(parts: list[torch.Tensor]) -> torch.Tensor:

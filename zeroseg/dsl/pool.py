@@ -132,9 +132,9 @@ class PoolEvaluator(SubexpressionMemo):
             if all(fails[a] is not None for a in nets):  # every net here has failed already: nothing to compute
                 out.append(None)
                 continue
-            xs = [None if d[c] is None else d[c][:rows] for d, _ in kids]
+            xs = [_rows(d[c], rows) for d, _ in kids]
             scales = None if net else self.layout.scales[node.args[0]][c]
-            sc = tuple(s[:rows] for s in (self._unit if net else scales.get(node.args[0], scales[None])))
+            sc = tuple(_rows(s, rows) for s in (self._unit if net else scales.get(node.args[0], scales[None])))
             out.append(self._class_call(entry, node, xs, sc, lay, c, found, fails, rows))
         data = tuple(out) if net else self.layout.regroup(node.args[0], node.type, out)
         return data, self._merge(fails, found, net)
@@ -194,7 +194,6 @@ class PoolEvaluator(SubexpressionMemo):
         if flat is None:  # no layers anywhere, or every net has failed
             found = {(a, None): f"{node.op} over a net with no layers" for a, s in enumerate(self.stats) if not s.layers}
             return (None,), self._merge(fails, found, True)
-        out = torch.full((self.n, *flat.shape[1:]), float("nan"), device=self.device)
         found: dict = {}
         plan = self.layout.sums[node.args[0]]
         rows = flat[plan.rows].split([n * L for n, L in plan.shapes])
@@ -205,11 +204,13 @@ class PoolEvaluator(SubexpressionMemo):
             except TORCH_ERRORS as e:
                 found.update({(a, None): f"{node.op} failed: {type(e).__name__}: {e}" for a in nets})
                 sums.append(part.new_full((n, *flat.shape[1:]), float("nan")))
-        if sums:
-            out[plan.nets] = torch.cat(sums)
-        for a, s in enumerate(self.stats):
-            if not s.layers:
-                found[(a, None)] = f"{node.op} over a net with no layers"
+        if plan.order is not None:  # every net has layers: the groups' sums, back in net order
+            out = torch.cat(sums)[plan.order]
+        else:
+            out = torch.full((self.n, *flat.shape[1:]), float("nan"), device=self.device)
+            if sums:
+                out[plan.nets] = torch.cat(sums)
+        found.update({(a, None): f"{node.op} over a net with no layers" for a in self.layout.bare})
         self._scan(out, node.op, None, 0, found)
         return (out,), self._merge(fails, found, True)
 
@@ -248,7 +249,8 @@ class PoolEvaluator(SubexpressionMemo):
         nets, groups = lay.row_net[c][bad], lay.row_group[c][bad]
         _, first = np.unique(nets * len(self.layout.rows) + groups, return_index=True)
         for a, g, r in zip(nets[first].tolist(), groups[first].tolist(), bad[first].tolist()):
-            found.setdefault((a, g), f"non-finite after {op}{self._layer(a, lay, c, r)}")
+            if (a, g) not in found:
+                found[(a, g)] = f"non-finite after {op}{self._layer(a, lay, c, r)}"
 
     def _merge(self, fails: Fails, found: dict, net: bool) -> Fails:
         """Kids' failures first; else the failure in the net's first failing group (its own order)."""
@@ -289,6 +291,11 @@ def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> to
     if len(lone):
         y[lone] = entry.alone(*(x[lone] for x in xs))
     return y
+
+
+def _rows(t: torch.Tensor | None, rows: int) -> torch.Tensor | None:
+    """The first ``rows`` rows of ``t`` (``t`` itself when it has no more)."""
+    return t if t is None or t.shape[0] <= rows else t[:rows]
 
 
 def _aligned(xs: list[torch.Tensor]) -> bool:

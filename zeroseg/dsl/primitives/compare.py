@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..types import ALL, binary
-from . import primitive
+from . import primitive, same
 
 SAME = binary(ALL)
 
@@ -46,11 +46,11 @@ def eq(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 @primitive("lt", SAME, safe=True)
 def lt(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Elementwise [x < y] (SasWOT−, Eq. 2: softmax(W) < relu(G))."""
-    return as_float(x < y)
+    """Elementwise [x < y] (SasWOT−, Eq. 2: softmax(W) < relu(G)); [x < x] is 0 everywhere, NaN included."""
+    return torch.zeros_like(x) if same(x, y) else as_float(x < y)
 
 
 @primitive("gt", SAME, safe=True)
 def gt(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Elementwise [x > y] (canonical form rewrites gt(x, y) as lt(y, x))."""
-    return as_float(x > y)
+    return torch.zeros_like(x) if same(x, y) else as_float(x > y)
