@@ -93,7 +93,7 @@ class PoolEvaluator(SubexpressionMemo):
             fails: Fails = [None] * self.n
             for c in g.children[i]:
                 kids.append(self._value(g, c))
-                fails = [f if f is not None else k for f, k in zip(fails, kids[-1][1])]
+                fails = _first_reasons(fails, kids[-1][1])
                 if None not in fails:
                     break
             node = g.nodes[i]
@@ -109,8 +109,8 @@ class PoolEvaluator(SubexpressionMemo):
     def _cut(self, val: tuple[Data, Fails]) -> tuple[Data, Fails]:
         """``first_only``: the nets after the first failing one are ``DEAD`` (their work is skipped)."""
         data, fails = val
-        j = next((a for a, f in enumerate(fails) if f is not None), None) if self._first_only else None
-        if j is None or all(f is not None for f in fails[j:]):
+        j = _first_failed(fails) if self._first_only else None
+        if j is None or None not in fails[j:]:
             return val
         return data, fails[:j + 1] + [DEAD if f is None else f for f in fails[j + 1:]]
 
@@ -126,10 +126,11 @@ class PoolEvaluator(SubexpressionMemo):
         lay = None if net else self.layout.types[node.args[0]]
         upto = self._last_needed(fails, {}) + 1  # nets 0..upto-1 matter: each class's first rows
         out, found = [], {}
+        some_failed = fails.count(None) < self.n
         for c in range(1 if net else len(lay.classes)):
             rows = min(upto, self.n) if net else lay.prefix[c][min(upto, self.n)]
             nets = range(rows) if net else [a for a in lay.nets[c] if a < upto]
-            if all(fails[a] is not None for a in nets):  # every net here has failed already: nothing to compute
+            if not nets or some_failed and all(fails[a] is not None for a in nets):  # nothing left to compute
                 out.append(None)
                 continue
             xs = [_rows(d[c], rows) for d, _ in kids]
@@ -185,7 +186,8 @@ class PoolEvaluator(SubexpressionMemo):
         """The last net whose value still matters: every net, or with ``first_only`` the first failing one."""
         if not self._first_only:
             return self.n
-        return min([a for a, f in enumerate(fails) if f is not None][:1] + [a for a, _ in found] + [self.n])
+        j = _first_failed(fails)
+        return min([self.n if j is None else j] + [a for a, _ in found])
 
     def _aggregate(self, entry, node: Node, data: Data, fails: Fails) -> tuple[Data, Fails]:
         """Each net's layers summed in its own order, nets of one layer count in one call (``dim=1``)."""
@@ -291,6 +293,22 @@ def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> to
     if len(lone):
         y[lone] = entry.alone(*(x[lone] for x in xs))
     return y
+
+
+def _first_failed(fails: Fails) -> int | None:
+    """The first net with a reason (None: no net has failed)."""
+    if fails.count(None) == len(fails):
+        return None
+    return next(a for a, f in enumerate(fails) if f is not None)
+
+
+def _first_reasons(fails: Fails, more: Fails) -> Fails:
+    """Each net's first reason: its reason in ``fails``, else in ``more``."""
+    if fails.count(None) == len(fails):
+        return list(more)
+    if more.count(None) == len(more):
+        return fails
+    return [f if f is not None else k for f, k in zip(fails, more)]
 
 
 def _rows(t: torch.Tensor | None, rows: int) -> torch.Tensor | None:
