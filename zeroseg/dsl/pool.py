@@ -33,11 +33,13 @@ from .graph import Node, ProxyGraph
 from .layout import PoolLayout, TypeLayout, pad
 from .memo import SubexpressionMemo
 from .primitives import ALIGN, LONE_MAX, SCALAR_ONLY, Invalid, get_primitive
+from .types import S
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
 TORCH_ERRORS = (RuntimeError, ValueError, ArithmeticError)
 DEAD = "not evaluated: an earlier net failed"  # ``first_only``: never a graph's first failure
+BLOCK_BYTES = 1 << 20  # operand bytes per call of a reduction to layer scalars (its temporaries stay in cache)
 
 
 class PoolEvaluator(SubexpressionMemo):
@@ -153,7 +155,7 @@ class PoolEvaluator(SubexpressionMemo):
         if entry.positional and entry.elementwise and _scalar_only(xs, longest):
             return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
         try:
-            y = _whole(entry, xs, sc, lay, c, rows)
+            y = _whole(entry, xs, sc, lay, c, rows, node.type is S)
             if y is not None:
                 if not entry.safe:
                     self._scan(y, node.op, lay, c, found)
@@ -278,11 +280,13 @@ def _call(entry, xs: list, sc) -> torch.Tensor:
     return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
 
 
-def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> torch.Tensor | None:
-    """Class ``c`` (its first ``rows`` rows) in one call, each net's slice as if computed alone; None when
-    only a call per slice does that. An ``alone`` op's one-matrix slices are recomputed by ``entry.alone``
-    (every net-level slice is one matrix)."""
-    if not entry.positional or (entry.tail_only and _aligned(xs)):
+def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int, scalar: bool) -> torch.Tensor | None:
+    """Class ``c`` (its first ``rows`` rows) at once, each net's slice as if computed alone; None when only
+    a call per slice does that. A reduction to layer scalars (``scalar``) runs on blocks of rows; an
+    ``alone`` op's one-matrix slices are recomputed by ``entry.alone`` (every net-level slice is one matrix)."""
+    if not entry.positional:
+        return _blocks(entry, xs, sc) if scalar else _call(entry, xs, sc)
+    if entry.tail_only and _aligned(xs):
         return _call(entry, xs, sc)
     if entry.alone is None or any(x[0].numel() > LONE_MAX for x in xs):
         return None
@@ -293,6 +297,17 @@ def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> to
     if len(lone):
         y[lone] = entry.alone(*(x[lone] for x in xs))
     return y
+
+
+def _blocks(entry, xs: list, sc) -> torch.Tensor:
+    """A reduction of each row to a scalar, called on blocks of ``BLOCK_BYTES`` of operand rows, so that its
+    temporaries (x·y, |x − y|, …) stay in cache; its rows are independent, so the values are one call's."""
+    n = xs[0].shape[0]
+    step = max(1, BLOCK_BYTES // max(x[0].numel() * x.element_size() for x in xs))
+    if step >= n:
+        return _call(entry, xs, sc)
+    return torch.cat([_call(entry, [x[i:i + step] for x in xs], tuple(s[i:i + step] for s in sc))
+                      for i in range(0, n, step)])
 
 
 def _first_failed(fails: Fails) -> int | None:
