@@ -10,16 +10,17 @@ once per class result.
 Each net's result equals ``Evaluator`` on that net alone, bit for bit and with the same failure text:
 failures are tracked per net and base group (its first failing node; within a node its first failing
 group, in its own group order, and layer); aggregators sum each net's layers in its own order (nets of
-equal layer count together, along the axis torch reduces exactly as it does one net); ``positional``
-primitives and any call that raises are re-run on each net's own slice of each base group, as
-``Evaluator`` runs them (a ``tail_only`` one on whole classes when every slice is vector-aligned).
-With ``first_only`` (fitness) the work of nets after a value's first failing net is skipped.
+equal layer count together, along the axis torch reduces exactly as it does one net); a class is
+called at once where that computes every slice as alone (``dsl.whole``: plain primitives, a reduction
+to layer scalars in cache-sized blocks, ``tail_only`` ones when every slice is vector-aligned, ``alone``
+ones with their one-matrix slices recomputed); other ``positional`` calls and any call that raises are
+re-run on each net's own slice of each base group, as ``Evaluator`` runs them. With ``first_only``
+(fitness) the work of nets after a value's first failing net is skipped.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from typing import Sequence
 
 import numpy as np
@@ -32,14 +33,14 @@ from .canonical import canonical
 from .graph import Node, ProxyGraph
 from .layout import PoolLayout, TypeLayout, pad
 from .memo import SubexpressionMemo
-from .primitives import ALIGN, LONE_MAX, SCALAR_ONLY, Invalid, get_primitive
+from .primitives import Invalid, get_primitive
 from .types import S
+from .whole import call, scalar_only, strided, whole
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
 TORCH_ERRORS = (RuntimeError, ValueError, ArithmeticError)
 DEAD = "not evaluated: an earlier net failed"  # ``first_only``: never a graph's first failure
-BLOCK_BYTES = 1 << 20  # operand bytes per call of a reduction to layer scalars (its temporaries stay in cache)
 
 
 class PoolEvaluator(SubexpressionMemo):
@@ -152,10 +153,10 @@ class PoolEvaluator(SubexpressionMemo):
         if any(x is None for x in xs):
             return None
         longest = 1 if lay is None else lay.longest[c]
-        if entry.positional and entry.elementwise and _scalar_only(xs, longest):
-            return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
+        if entry.positional and entry.elementwise and scalar_only(xs, longest):
+            return call(entry, [strided(x) for x in xs], sc).reshape(xs[0].shape)
         try:
-            y = _whole(entry, xs, sc, lay, c, rows, node.type is S)
+            y = whole(entry, xs, sc, lay, c, rows, node.type is S)
             if y is not None:
                 if not entry.safe:
                     self._scan(y, node.op, lay, c, found)
@@ -170,7 +171,7 @@ class PoolEvaluator(SubexpressionMemo):
                 parts.append(None)
                 continue
             try:
-                parts.append(_call(entry, [x[start:stop] for x in xs], tuple(s[start:stop] for s in sc)))
+                parts.append(call(entry, [x[start:stop] for x in xs], tuple(s[start:stop] for s in sc)))
             except Invalid as e:
                 found[(a, g)] = f"{e.reason} in {node.op}{self._where(a, lay, c, start, e.index)}"
                 parts.append(None)
@@ -276,40 +277,6 @@ class PoolEvaluator(SubexpressionMemo):
         return t.to(device=self.device, dtype=torch.float32)
 
 
-def _call(entry, xs: list, sc) -> torch.Tensor:
-    return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
-
-
-def _whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int, scalar: bool) -> torch.Tensor | None:
-    """Class ``c`` (its first ``rows`` rows) at once, each net's slice as if computed alone; None when only
-    a call per slice does that. A reduction to layer scalars (``scalar``) runs on blocks of rows; an
-    ``alone`` op's one-matrix slices are recomputed by ``entry.alone`` (every net-level slice is one matrix)."""
-    if not entry.positional:
-        return _blocks(entry, xs, sc) if scalar else _call(entry, xs, sc)
-    if entry.tail_only and _aligned(xs):
-        return _call(entry, xs, sc)
-    if entry.alone is None or any(x[0].numel() > LONE_MAX for x in xs):
-        return None
-    if lay is None:
-        return entry.alone(*xs)
-    y = _call(entry, xs, sc)  # a fresh tensor: its lone rows are overwritten in place
-    lone = lay.lone_index[c][:bisect_left(lay.lone[c], rows)]
-    if len(lone):
-        y[lone] = entry.alone(*(x[lone] for x in xs))
-    return y
-
-
-def _blocks(entry, xs: list, sc) -> torch.Tensor:
-    """A reduction of each row to a scalar, called on blocks of ``BLOCK_BYTES`` of operand rows, so that its
-    temporaries (x·y, |x − y|, …) stay in cache; its rows are independent, so the values are one call's."""
-    n = xs[0].shape[0]
-    step = max(1, BLOCK_BYTES // max(x[0].numel() * x.element_size() for x in xs))
-    if step >= n:
-        return _call(entry, xs, sc)
-    return torch.cat([_call(entry, [x[i:i + step] for x in xs], tuple(s[i:i + step] for s in sc))
-                      for i in range(0, n, step)])
-
-
 def _first_failed(fails: Fails) -> int | None:
     """The first net with a reason (None: no net has failed)."""
     if fails.count(None) == len(fails):
@@ -329,25 +296,6 @@ def _first_reasons(fails: Fails, more: Fails) -> Fails:
 def _rows(t: torch.Tensor | None, rows: int) -> torch.Tensor | None:
     """The first ``rows`` rows of ``t`` (``t`` itself when it has no more)."""
     return t if t is None or t.shape[0] <= rows else t[:rows]
-
-
-def _aligned(xs: list[torch.Tensor]) -> bool:
-    """Every net's slice of every operand starts and ends on an ``ALIGN`` boundary (a ``tail_only`` op
-    then computes each element of the whole as of the slice: no element falls in a scalar tail)."""
-    return all(x.is_contiguous() and (x[0].numel() if x.dim() else 1) % ALIGN == 0 for x in xs)
-
-
-def _scalar_only(xs: list[torch.Tensor], longest: int) -> bool:
-    """Every net's slice (at most ``longest`` rows) is too short for torch's vector loop (its scalar loop
-    computes all of it)."""
-    return all(longest * (x[0].numel() if x.dim() else 1) < SCALAR_ONLY for x in xs)
-
-
-def _strided(x: torch.Tensor) -> torch.Tensor:
-    """``x``'s values in a stride-2 view: not contiguous, so torch runs its scalar loop on every element."""
-    buf = x.new_empty(2 * x.numel())
-    buf[::2] = x.reshape(-1)
-    return buf[::2]
 
 
 def _filled(parts: list[torch.Tensor | None], sizes: list[int]) -> torch.Tensor | None:
