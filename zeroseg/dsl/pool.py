@@ -35,7 +35,7 @@ from .layout import PoolLayout, TypeLayout, pad
 from .memo import SubexpressionMemo
 from .primitives import Invalid, get_primitive
 from .types import S
-from .whole import call, scalar_only, strided, whole
+from .whole import blocks, call, scalar_only, strided, whole
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
@@ -127,10 +127,10 @@ class PoolEvaluator(SubexpressionMemo):
             return self._aggregate(entry, node, kids[0][0], fails)
         net = node.type.level == "net"
         lay = None if net else self.layout.types[node.args[0]]
-        upto = self._last_needed(fails, {}) + 1  # nets 0..upto-1 matter: each class's first rows
         out, found = [], {}
         some_failed = fails.count(None) < self.n
         for c in range(1 if net else len(lay.classes)):
+            upto = self._last_needed(fails, found) + 1  # nets 0..upto-1 matter: each class's first rows
             rows = min(upto, self.n) if net else lay.prefix[c][min(upto, self.n)]
             nets = range(rows) if net else [a for a in lay.nets[c] if a < upto]
             if not nets or some_failed and all(fails[a] is not None for a in nets):  # nothing left to compute
@@ -155,14 +155,18 @@ class PoolEvaluator(SubexpressionMemo):
         longest = 1 if lay is None else lay.longest[c]
         if entry.positional and entry.elementwise and scalar_only(xs, longest):
             return call(entry, [strided(x) for x in xs], sc).reshape(xs[0].shape)
+        before = dict(found)
         try:
-            y = whole(entry, xs, sc, lay, c, rows, node.type is S)
+            if node.type is S and not entry.positional:
+                return self._reduced(entry, node, xs, sc, lay, c, found)
+            y = whole(entry, xs, sc, lay, c, rows)
             if y is not None:
                 if not entry.safe:
                     self._scan(y, node.op, lay, c, found)
                 return y
         except (Invalid, *TORCH_ERRORS):
-            pass
+            found.clear()
+            found.update(before)
         slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
         parts: list[torch.Tensor | None] = []
         last = self._last_needed(fails, found)
@@ -184,6 +188,21 @@ class PoolEvaluator(SubexpressionMemo):
         if y is not None and not entry.safe:
             self._scan(y, node.op, lay, c, found)
         return y
+
+    def _reduced(self, entry, node: Node, xs: list, sc, lay: TypeLayout, c: int, found: dict) -> torch.Tensor:
+        """A reduction to layer scalars, block by block (``dsl.whole.blocks``), each block scanned; with
+        ``first_only`` no block after the rows of the first net that has failed in this node (the class's
+        rows are net-major: that net's rows, and all before it, are complete)."""
+        parts, limit = [], None
+        for lo, y in blocks(entry, xs, sc):
+            if limit is not None and lo >= limit:
+                break
+            if not entry.safe:
+                self._scan(y, node.op, lay, c, found, lo)
+                if found and self._first_only:
+                    limit = lay.prefix[c][min(a for a, _ in found) + 1]
+            parts.append(y)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def _last_needed(self, fails: Fails, found: dict) -> int:
         """The last net whose value still matters: every net, or with ``first_only`` the first failing one."""
@@ -235,10 +254,11 @@ class PoolEvaluator(SubexpressionMemo):
         return self._terms[node.op]
 
     # --- failures --------------------------------------------------------------------------------
-    def _scan(self, t: torch.Tensor, op: str, lay: TypeLayout | None, c: int, found: dict) -> None:
-        """Record the first non-finite row of each (net, base group) in ``t``. One pass, no temporary: a NaN
-        or inf entry makes the sum non-finite; only then are the row sums, and the rows whose sum is not
-        finite, looked at (a sum that merely overflows is finite entry by entry)."""
+    def _scan(self, t: torch.Tensor, op: str, lay: TypeLayout | None, c: int, found: dict, offset: int = 0) -> None:
+        """Record the first non-finite row of each (net, base group) in ``t``, rows ``offset``… of class ``c``
+        (blocks scanned in order keep each pair's first). One pass, no temporary: a NaN or inf entry makes
+        the sum non-finite; only then are the row sums, and the rows whose sum is not finite, looked at (a
+        sum that merely overflows is finite entry by entry)."""
         if not t.numel() or math.isfinite(t.sum().item()):
             return
         rows = t.reshape(t.shape[0], -1)
@@ -246,7 +266,7 @@ class PoolEvaluator(SubexpressionMemo):
         if bool(sums.all()):
             return
         maybe = (~sums).nonzero()[:, 0]
-        bad = maybe[~torch.isfinite(rows[maybe]).all(dim=1)].cpu().numpy()
+        bad = maybe[~torch.isfinite(rows[maybe]).all(dim=1)].cpu().numpy() + offset
         if lay is None:
             for a in bad.tolist():
                 found.setdefault((a, None), f"non-finite after {op}")

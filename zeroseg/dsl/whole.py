@@ -1,7 +1,7 @@
 """A primitive on a whole class of a pool at once, each net's slice computed as if alone (``dsl.pool``).
 
-A plain primitive's rows are independent, so one call on a class is the calls on its slices; a reduction
-to layer scalars is called on blocks of ``BLOCK_BYTES`` of rows, so that its temporaries stay in cache. A
+A plain primitive's rows are independent, so one call on a class is the calls on its slices (``blocks``: a
+reduction to layer scalars on blocks of ``BLOCK_BYTES`` of rows, so that its temporaries stay in cache). A
 ``tail_only`` one is called whole when every slice is vector-aligned; an ``alone`` one is called whole
 and its one-matrix slices recomputed by its ``alone`` function; for any other ``positional`` call
 ``whole`` answers None and the pool calls it slice by slice. ``strided`` reproduces torch's scalar loop.
@@ -10,6 +10,7 @@ and its one-matrix slices recomputed by its ``alone`` function; for any other ``
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import Iterator
 
 import torch
 
@@ -23,13 +24,11 @@ def call(entry, xs: list, sc) -> torch.Tensor:
     return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
 
 
-def whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int, scalar: bool) -> torch.Tensor | None:
-    """Class ``c`` (its first ``rows`` rows) at once, each net's slice as if computed alone; None when only
-    a call per slice does that. A reduction to layer scalars (``scalar``) runs on blocks of rows; an
-    ``alone`` op's one-matrix slices are recomputed by ``entry.alone`` (every net-level slice is one matrix)."""
-    if not entry.positional:
-        return blocks(entry, xs, sc) if scalar else call(entry, xs, sc)
-    if entry.tail_only and aligned(xs):
+def whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int) -> torch.Tensor | None:
+    """Class ``c`` (its first ``rows`` rows) in one call, each net's slice as if computed alone; None when
+    only a call per slice does that. An ``alone`` op's one-matrix slices are recomputed by ``entry.alone``
+    (every net-level slice is one matrix)."""
+    if not entry.positional or (entry.tail_only and aligned(xs)):
         return call(entry, xs, sc)
     if entry.alone is None or any(x[0].numel() > LONE_MAX for x in xs):
         return None
@@ -42,15 +41,14 @@ def whole(entry, xs: list, sc, lay: TypeLayout | None, c: int, rows: int, scalar
     return y
 
 
-def blocks(entry, xs: list, sc) -> torch.Tensor:
-    """A reduction of each row to a scalar, called on blocks of ``BLOCK_BYTES`` of operand rows, so that its
-    temporaries (x·y, |x − y|, …) stay in cache; its rows are independent, so the values are one call's."""
+def blocks(entry, xs: list, sc) -> Iterator[tuple[int, torch.Tensor]]:
+    """A plain reduction of each row to a scalar on blocks of ``BLOCK_BYTES`` of operand rows, in order: (first
+    row, the block's values). Its temporaries (x·y, |x − y|, …) stay in cache; its rows are independent, so
+    the values are one call's."""
     n = xs[0].shape[0]
     step = max(1, BLOCK_BYTES // max(x[0].numel() * x.element_size() for x in xs))
-    if step >= n:
-        return call(entry, xs, sc)
-    return torch.cat([call(entry, [x[i:i + step] for x in xs], tuple(s[i:i + step] for s in sc))
-                      for i in range(0, n, step)])
+    for i in range(0, n, step):
+        yield i, call(entry, [x[i:i + step] for x in xs], tuple(s[i:i + step] for s in sc))
 
 
 def aligned(xs: list[torch.Tensor]) -> bool:
