@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from zeroseg.discovery.fitness import sampled_tau, score_matrix, score_matrix_by
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import memory_stats
 from zeroseg.dsl import parse
+from zeroseg.dsl.layout import TypeLayout
 from zeroseg.dsl.primitives.compare import gt, lt
 from zeroseg.dsl.primitives.rowwise import normalize, normalize_alone
 
@@ -118,3 +120,11 @@ def test_comparisons_of_one_operand_given_twice_are_the_plain_ones():
     x = torch.tensor([[1.0, float("nan"), float("inf"), -0.0]])
     assert torch.equal(lt(x, x), (x < x).float()) and torch.equal(gt(x, x), (x > x).float())
     assert torch.equal(lt(x, x.flip(-1)), (x < x.flip(-1)).float())
+
+
+def test_full_class_tensors_keep_every_computed_row():
+    """A node's classes may end at different nets (first-only stops at the first failure found so far):
+    ``full`` pads the prefixes with NaN rows and keeps the whole classes as they are."""
+    whole, prefix = torch.ones(2, 3), torch.zeros(1, 3)
+    got = TypeLayout.full(SimpleNamespace(sizes=[2, 3, 1]), [whole, prefix, None])
+    assert got[0] is whole and torch.equal(got[1][:1], prefix) and got[1][1:].isnan().all() and got[2] is None

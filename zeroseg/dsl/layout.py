@@ -79,8 +79,7 @@ class TypeLayout:
 
     def full(self, data: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
         """Class tensors of every net's rows: a prefix (``first_only``) padded, the rows after it NaN."""
-        return [None if t is None or len(t) == n else pad(t, n) for t, n in zip(data, self.sizes)] \
-            if any(t is not None and len(t) < n for t, n in zip(data, self.sizes)) else list(data)
+        return [None if t is None else pad(t, n) for t, n in zip(data, self.sizes)]
 
 
 class PoolLayout:
