@@ -38,6 +38,7 @@ from zeroseg.discovery.fitness import (first_failures, reason_class, score_matri
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import memory_stats, precompute
 from zeroseg.dsl import pool as pool_module
+from zeroseg.dsl import whole as whole_module
 from zeroseg.evolution.problem import Fitness
 from zeroseg.evolution.executors import DaskExecutor, JoblibExecutor, SerialExecutor, make_executor
 
@@ -113,18 +114,18 @@ def traffic(problem: ProxyDiscovery, batch) -> int:
     result out, at the DSL level (a primitive's own temporaries not counted), so a lower bound of the
     memory traffic; divided by the copy bandwidth it is the batch's memory-limit time."""
     moved = [0]
-    call = pool_module._call
+    call = whole_module.call
 
     def counting(entry, xs, sc):
         y = call(entry, xs, sc)
         moved[0] += sum(x.numel() * x.element_size() for x in xs) + y.numel() * y.element_size()
         return y
 
-    pool_module._call = counting
+    pool_module.call = whole_module.call = counting  # the pool's calls, slice by slice and whole
     try:
         new_fitness(problem, batch)
     finally:
-        pool_module._call = call
+        pool_module.call = whole_module.call = call
     return moved[0]
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from zeroseg.correlation.metrics import kendall, kendall_rows
 from zeroseg.discovery import fitness
@@ -15,6 +17,9 @@ from zeroseg.discovery.fitness import sampled_tau, score_matrix, score_matrix_by
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.statstore import memory_stats
 from zeroseg.dsl import parse
+from zeroseg.dsl.layout import TypeLayout
+from zeroseg.dsl.primitives.compare import gt, lt
+from zeroseg.dsl.primitives.rowwise import normalize, normalize_alone
 
 PINNED = json.loads((Path(__file__).parent / "data" / "fast_fitness_pinned.json").read_text())
 
@@ -97,3 +102,29 @@ def test_pooled_scores_of_random_candidates_equal_arch_by_arch(problem, keep_goi
     got, got_why = score_matrix(graphs, codes, stats, keep_going=keep_going)
     assert np.array_equal(got, want, equal_nan=True) and got_why == why
     assert 10 <= sum(w is not None for w in why) <= 140  # both valid and failing candidates
+
+
+def test_normalize_alone_is_torchs_normalize_of_each_matrix_alone():
+    """A one-matrix batch takes torch's whole-tensor std (not the batch's Welford pass): ``normalize_alone``
+    reproduces it for every matrix of a batch, near-constant and constant matrices included."""
+    g = torch.Generator().manual_seed(0)
+    for shape in [(4, 4), (8, 8), (8, 27), (8, 512), (1, 5), (8, 4096)]:
+        x = torch.randn(10, *shape, generator=g)
+        near = torch.full_like(x, 0.3) + (torch.arange(10)[:, None, None] % 2) * 1e-7
+        for v in (x, x * 1e30, torch.sigmoid(x * 1e-6), near):
+            want = torch.cat([normalize(v[i:i + 1]) for i in range(len(v))])
+            assert torch.equal(torch.nan_to_num(normalize_alone(v), 7.0), torch.nan_to_num(want, 7.0))
+
+
+def test_comparisons_of_one_operand_given_twice_are_the_plain_ones():
+    x = torch.tensor([[1.0, float("nan"), float("inf"), -0.0]])
+    assert torch.equal(lt(x, x), (x < x).float()) and torch.equal(gt(x, x), (x > x).float())
+    assert torch.equal(lt(x, x.flip(-1)), (x < x.flip(-1)).float())
+
+
+def test_full_class_tensors_keep_every_computed_row():
+    """A node's classes may end at different nets (first-only stops at the first failure found so far):
+    ``full`` pads the prefixes with NaN rows and keeps the whole classes as they are."""
+    whole, prefix = torch.ones(2, 3), torch.zeros(1, 3)
+    got = TypeLayout.full(SimpleNamespace(sizes=[2, 3, 1]), [whole, prefix, None])
+    assert got[0] is whole and torch.equal(got[1][:1], prefix) and got[1][1:].isnan().all() and got[2] is None

@@ -107,11 +107,18 @@ def reason_class(detail: str) -> str:
 
 
 def sampled_taus(rows: np.ndarray, acc: np.ndarray, samples: Sequence[Sequence[int]]) -> np.ndarray:
-    """τ-b of every row of ``rows`` on every sample: ``(rows, samples)``, one vectorised call per sample."""
+    """τ-b of every row of ``rows`` on every sample: ``(rows, samples)``, one vectorised call per distinct
+    sample (samples drawn from a pool no larger than a sample are all the whole pool)."""
     rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
     acc = np.asarray(acc, dtype=np.float64)
     out = np.empty((len(rows), len(samples)))
+    done: dict[tuple[int, ...], int] = {}
     for k, s in enumerate(samples):
+        key = tuple(s)
+        if key in done:
+            out[:, k] = out[:, done[key]]
+            continue
+        done[key] = k
         out[:, k] = kendall_rows(rows[:, list(s)], acc[list(s)])
     return out
 

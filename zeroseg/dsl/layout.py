@@ -46,6 +46,8 @@ class TypeLayout:
         self.prefix: list[list[int]] = []  # rows of nets < a, a = 0..n
         self.order: list[torch.Tensor] = []  # net-major row → its base-group-major position
         self.longest: list[int] = []  # rows of the longest net slice of each class
+        self.lone: list[list[int]] = []  # rows that are a net slice alone (one layer of its base group)
+        self.lone_index: list[torch.Tensor] = []  # the same rows as an index tensor
         for groups in self.classes:
             major = {g: sum(len(pool.rows[h]) for h in groups[:k]) for k, g in enumerate(groups)}  # group-major offsets
             slices, order, prefix = [], [], [0]
@@ -64,6 +66,8 @@ class TypeLayout:
                                            dtype=np.int64))
             self.nets.append(sorted(set(self.row_net[-1].tolist())))
             self.longest.append(max((hi - lo for _, _, lo, hi in slices), default=0))
+            self.lone.append([lo for _, _, lo, hi in slices if hi - lo == 1])
+            self.lone_index.append(torch.tensor(self.lone[-1], dtype=torch.long, device=pool.device))
 
     @staticmethod
     def _start(pool: "PoolLayout", a: int, g: int) -> int:
@@ -75,8 +79,7 @@ class TypeLayout:
 
     def full(self, data: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
         """Class tensors of every net's rows: a prefix (``first_only``) padded, the rows after it NaN."""
-        return [None if t is None or len(t) == n else _pad(t, n) for t, n in zip(data, self.sizes)] \
-            if any(t is not None and len(t) < n for t, n in zip(data, self.sizes)) else list(data)
+        return [None if t is None else pad(t, n) for t, n in zip(data, self.sizes)]
 
 
 class PoolLayout:
@@ -101,6 +104,7 @@ class PoolLayout:
                 spans.append((g, len(self.rows[g]), len(self.rows[g]) + len(idx)))
                 self.rows[g].extend((a, i) for i in idx)
             self.spans.append(spans)
+        self.bare = [a for a, s in enumerate(stats) if not s.layers]  # nets with no layers
         self.types = {t: TypeLayout(self, key) for t, key in CLASS_KEY.items()}
         self._gathers: dict[tuple[type, type], list[torch.Tensor]] = {}
         self.scales = {t: self._scales(stats, t) for t in CLASS_KEY}
@@ -161,26 +165,33 @@ class PoolLayout:
             nets.append(a)
             rows.append(idx)
         kept = [(L, nets, rows) for L, (nets, rows) in order.items() if L]
-        return SumPlan(torch.tensor([a for _, nets, _ in kept for a in nets], dtype=torch.long, device=self.device),
+        nets = [a for _, group, _ in kept for a in group]
+        every = len(nets) == self.n
+        return SumPlan(torch.tensor(nets, dtype=torch.long, device=self.device),
                        torch.tensor([i for _, _, rows in kept for r in rows for i in r], dtype=torch.long,
                                     device=self.device),
-                       [(len(nets), L) for L, nets, _ in kept], [nets for _, nets, _ in kept])
+                       [(len(group), L) for L, group, _ in kept], [group for _, group, _ in kept],
+                       torch.tensor(np.argsort(nets), dtype=torch.long, device=self.device) if every else None)
 
 
 class SumPlan(NamedTuple):
     """An aggregator's plan: ``nets`` (all nets with layers, group by group), ``rows`` (their layers'
-    rows, flat), ``shapes`` ((n_L, L) per group) and ``groups`` (each group's nets)."""
+    rows, flat), ``shapes`` ((n_L, L) per group), ``groups`` (each group's nets) and ``order`` (where
+    net a lies in ``nets``; None when some net has no layers)."""
 
     nets: torch.Tensor
     rows: torch.Tensor
     shapes: list[tuple[int, int]]
     groups: list[list[int]]
+    order: torch.Tensor | None
 
 
 def _cat(parts: list[torch.Tensor]) -> torch.Tensor:
     return parts[0] if len(parts) == 1 else torch.cat(parts)
 
 
-def _pad(t: torch.Tensor, n: int) -> torch.Tensor:
+def pad(t: torch.Tensor, n: int) -> torch.Tensor:
     """``t`` with NaN rows appended up to ``n`` rows."""
+    if len(t) == n:
+        return t
     return torch.cat([t, t.new_full((n - len(t), *t.shape[1:]), float("nan"))])

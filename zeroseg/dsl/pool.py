@@ -10,14 +10,17 @@ once per class result.
 Each net's result equals ``Evaluator`` on that net alone, bit for bit and with the same failure text:
 failures are tracked per net and base group (its first failing node; within a node its first failing
 group, in its own group order, and layer); aggregators sum each net's layers in its own order (nets of
-equal layer count together, along the axis torch reduces exactly as it does one net); ``positional``
-primitives and any call that raises are re-run on each net's own slice of each base group, as
-``Evaluator`` runs them (a ``tail_only`` one on whole classes when every slice is vector-aligned).
-With ``first_only`` (fitness) the work of nets after a value's first failing net is skipped.
+equal layer count together, along the axis torch reduces exactly as it does one net); a class is
+called at once where that computes every slice as alone (``dsl.whole``: plain primitives, a reduction
+to layer scalars in cache-sized blocks, ``tail_only`` ones when every slice is vector-aligned, ``alone``
+ones with their one-matrix slices recomputed); other ``positional`` calls and any call that raises are
+re-run on each net's own slice of each base group, as ``Evaluator`` runs them. With ``first_only``
+(fitness) the work of nets after a value's first failing net is skipped.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -28,9 +31,11 @@ from zeroseg.stats.types import NetStats
 
 from .canonical import canonical
 from .graph import Node, ProxyGraph
-from .layout import PoolLayout, TypeLayout
+from .layout import PoolLayout, TypeLayout, pad
 from .memo import SubexpressionMemo
-from .primitives import ALIGN, SCALAR_ONLY, Invalid, get_primitive
+from .primitives import Invalid, get_primitive
+from .types import S
+from .whole import blocks, call, scalar_only, strided, whole
 
 Fails = list  # per net: None, or the reason it has no value (Evaluator's Invalid reason)
 Data = tuple  # layer level: one tensor per class of its type; net level: a 1-tuple of an (n_nets, …) tensor
@@ -48,6 +53,7 @@ class PoolEvaluator(SubexpressionMemo):
         self.device = torch.device(device) if device is not None else self.stats[0].KH.device
         self.layout = PoolLayout(self.stats, self.device)
         self._unit = (torch.ones(self.n, device=self.device),) * 2
+        self._nan = torch.full((self.n,), float("nan"), device=self.device)
         self._net_slices = [(a, None, a, a + 1) for a in range(self.n)]
         self._terms: dict[str, tuple[Data, Fails]] = {}
         self._first_only = False
@@ -64,20 +70,21 @@ class PoolEvaluator(SubexpressionMemo):
         self._refs.clear()
         canon = [canonical(g) for g in graphs]
         self._count_refs(canon)
-        values = np.full((len(graphs), self.n), np.nan)
-        fails = []
+        roots, fails = [], []
         hold_freed_memory()  # freed temporaries are reused, not page-faulted anew each generation (zeroseg.heap)
         try:
-            for k, g in enumerate(canon):
+            for g in canon:
                 data, f = self._value(g, 0)
-                ok = [a for a in range(self.n) if f[a] is None]
-                if ok:
-                    values[k, ok] = data[0].double().cpu().numpy()[ok]
+                roots.append(self._nan if data[0] is None else pad(data[0], self.n))
                 fails.append(f)
                 self._release(g.text)
         finally:  # a skipped subtree leaves its kids' counts behind: nothing outlives the call
             self._memo.clear()
             self._refs.clear()
+        if not roots:
+            return np.full((0, self.n), np.nan), fails
+        values = torch.stack(roots).double().cpu().numpy()
+        values[np.array([[f is not None for f in fs] for fs in fails])] = np.nan
         return values, fails
 
     def _value(self, g: ProxyGraph, i: int) -> tuple[Data, Fails]:
@@ -89,7 +96,7 @@ class PoolEvaluator(SubexpressionMemo):
             fails: Fails = [None] * self.n
             for c in g.children[i]:
                 kids.append(self._value(g, c))
-                fails = [f if f is not None else k for f, k in zip(fails, kids[-1][1])]
+                fails = _first_reasons(fails, kids[-1][1])
                 if None not in fails:
                     break
             node = g.nodes[i]
@@ -105,8 +112,8 @@ class PoolEvaluator(SubexpressionMemo):
     def _cut(self, val: tuple[Data, Fails]) -> tuple[Data, Fails]:
         """``first_only``: the nets after the first failing one are ``DEAD`` (their work is skipped)."""
         data, fails = val
-        j = next((a for a, f in enumerate(fails) if f is not None), None) if self._first_only else None
-        if j is None or all(f is not None for f in fails[j:]):
+        j = _first_failed(fails) if self._first_only else None
+        if j is None or None not in fails[j:]:
             return val
         return data, fails[:j + 1] + [DEAD if f is None else f for f in fails[j + 1:]]
 
@@ -120,17 +127,18 @@ class PoolEvaluator(SubexpressionMemo):
             return self._aggregate(entry, node, kids[0][0], fails)
         net = node.type.level == "net"
         lay = None if net else self.layout.types[node.args[0]]
-        upto = self._last_needed(fails, {}) + 1  # nets 0..upto-1 matter: each class's first rows
         out, found = [], {}
+        some_failed = fails.count(None) < self.n
         for c in range(1 if net else len(lay.classes)):
+            upto = self._last_needed(fails, found) + 1  # nets 0..upto-1 matter: each class's first rows
             rows = min(upto, self.n) if net else lay.prefix[c][min(upto, self.n)]
             nets = range(rows) if net else [a for a in lay.nets[c] if a < upto]
-            if all(fails[a] is not None for a in nets):  # every net here has failed already: nothing to compute
+            if not nets or some_failed and all(fails[a] is not None for a in nets):  # nothing left to compute
                 out.append(None)
                 continue
-            xs = [None if d[c] is None else d[c][:rows] for d, _ in kids]
+            xs = [_rows(d[c], rows) for d, _ in kids]
             scales = None if net else self.layout.scales[node.args[0]][c]
-            sc = tuple(s[:rows] for s in (self._unit if net else scales.get(node.args[0], scales[None])))
+            sc = tuple(_rows(s, rows) for s in (self._unit if net else scales.get(node.args[0], scales[None])))
             out.append(self._class_call(entry, node, xs, sc, lay, c, found, fails, rows))
         data = tuple(out) if net else self.layout.regroup(node.args[0], node.type, out)
         return data, self._merge(fails, found, net)
@@ -145,16 +153,20 @@ class PoolEvaluator(SubexpressionMemo):
         if any(x is None for x in xs):
             return None
         longest = 1 if lay is None else lay.longest[c]
-        if entry.positional and entry.elementwise and _scalar_only(xs, longest):
-            return _call(entry, [_strided(x) for x in xs], sc).reshape(xs[0].shape)
-        if not entry.positional or (entry.tail_only and _aligned(xs)):
-            try:
-                y = _call(entry, xs, sc)
+        if entry.positional and entry.elementwise and scalar_only(xs, longest):
+            return call(entry, [strided(x) for x in xs], sc).reshape(xs[0].shape)
+        before = dict(found)
+        try:
+            if node.type is S and not entry.positional:
+                return self._reduced(entry, node, xs, sc, lay, c, found)
+            y = whole(entry, xs, sc, lay, c, rows)
+            if y is not None:
                 if not entry.safe:
                     self._scan(y, node.op, lay, c, found)
                 return y
-            except (Invalid, *TORCH_ERRORS):
-                pass
+        except (Invalid, *TORCH_ERRORS):
+            found.clear()
+            found.update(before)
         slices = [s for s in (self._net_slices if lay is None else lay.slices[c]) if s[3] <= rows]
         parts: list[torch.Tensor | None] = []
         last = self._last_needed(fails, found)
@@ -163,7 +175,7 @@ class PoolEvaluator(SubexpressionMemo):
                 parts.append(None)
                 continue
             try:
-                parts.append(_call(entry, [x[start:stop] for x in xs], tuple(s[start:stop] for s in sc)))
+                parts.append(call(entry, [x[start:stop] for x in xs], tuple(s[start:stop] for s in sc)))
             except Invalid as e:
                 found[(a, g)] = f"{e.reason} in {node.op}{self._where(a, lay, c, start, e.index)}"
                 parts.append(None)
@@ -177,11 +189,27 @@ class PoolEvaluator(SubexpressionMemo):
             self._scan(y, node.op, lay, c, found)
         return y
 
+    def _reduced(self, entry, node: Node, xs: list, sc, lay: TypeLayout, c: int, found: dict) -> torch.Tensor:
+        """A reduction to layer scalars, block by block (``dsl.whole.blocks``), each block scanned; with
+        ``first_only`` no block after the rows of the first net that has failed in this node (the class's
+        rows are net-major: that net's rows, and all before it, are complete)."""
+        parts, limit = [], None
+        for lo, y in blocks(entry, xs, sc):
+            if limit is not None and lo >= limit:
+                break
+            if not entry.safe:
+                self._scan(y, node.op, lay, c, found, lo)
+                if found and self._first_only:
+                    limit = lay.prefix[c][min(a for a, _ in found) + 1]
+            parts.append(y)
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
     def _last_needed(self, fails: Fails, found: dict) -> int:
         """The last net whose value still matters: every net, or with ``first_only`` the first failing one."""
         if not self._first_only:
             return self.n
-        return min([a for a, f in enumerate(fails) if f is not None][:1] + [a for a, _ in found] + [self.n])
+        j = _first_failed(fails)
+        return min([self.n if j is None else j] + [a for a, _ in found])
 
     def _aggregate(self, entry, node: Node, data: Data, fails: Fails) -> tuple[Data, Fails]:
         """Each net's layers summed in its own order, nets of one layer count in one call (``dim=1``)."""
@@ -190,7 +218,6 @@ class PoolEvaluator(SubexpressionMemo):
         if flat is None:  # no layers anywhere, or every net has failed
             found = {(a, None): f"{node.op} over a net with no layers" for a, s in enumerate(self.stats) if not s.layers}
             return (None,), self._merge(fails, found, True)
-        out = torch.full((self.n, *flat.shape[1:]), float("nan"), device=self.device)
         found: dict = {}
         plan = self.layout.sums[node.args[0]]
         rows = flat[plan.rows].split([n * L for n, L in plan.shapes])
@@ -201,11 +228,13 @@ class PoolEvaluator(SubexpressionMemo):
             except TORCH_ERRORS as e:
                 found.update({(a, None): f"{node.op} failed: {type(e).__name__}: {e}" for a in nets})
                 sums.append(part.new_full((n, *flat.shape[1:]), float("nan")))
-        if sums:
-            out[plan.nets] = torch.cat(sums)
-        for a, s in enumerate(self.stats):
-            if not s.layers:
-                found[(a, None)] = f"{node.op} over a net with no layers"
+        if plan.order is not None:  # every net has layers: the groups' sums, back in net order
+            out = torch.cat(sums)[plan.order]
+        else:
+            out = torch.full((self.n, *flat.shape[1:]), float("nan"), device=self.device)
+            if sums:
+                out[plan.nets] = torch.cat(sums)
+        found.update({(a, None): f"{node.op} over a net with no layers" for a in self.layout.bare})
         self._scan(out, node.op, None, 0, found)
         return (out,), self._merge(fails, found, True)
 
@@ -225,18 +254,19 @@ class PoolEvaluator(SubexpressionMemo):
         return self._terms[node.op]
 
     # --- failures --------------------------------------------------------------------------------
-    def _scan(self, t: torch.Tensor, op: str, lay: TypeLayout | None, c: int, found: dict) -> None:
-        """Record the first non-finite row of each (net, base group) in ``t``. One pass of row sums, no
-        temporary: a NaN or inf entry makes its row's sum non-finite; only such rows are looked at again
-        (one whose sum merely overflows is finite entry by entry)."""
-        if not t.numel():
+    def _scan(self, t: torch.Tensor, op: str, lay: TypeLayout | None, c: int, found: dict, offset: int = 0) -> None:
+        """Record the first non-finite row of each (net, base group) in ``t``, rows ``offset``… of class ``c``
+        (blocks scanned in order keep each pair's first). One pass, no temporary: a NaN or inf entry makes
+        the sum non-finite; only then are the row sums, and the rows whose sum is not finite, looked at (a
+        sum that merely overflows is finite entry by entry)."""
+        if not t.numel() or math.isfinite(t.sum().item()):
             return
         rows = t.reshape(t.shape[0], -1)
         sums = torch.isfinite(rows.sum(dim=1))
         if bool(sums.all()):
             return
         maybe = (~sums).nonzero()[:, 0]
-        bad = maybe[~torch.isfinite(rows[maybe]).all(dim=1)].cpu().numpy()
+        bad = maybe[~torch.isfinite(rows[maybe]).all(dim=1)].cpu().numpy() + offset
         if lay is None:
             for a in bad.tolist():
                 found.setdefault((a, None), f"non-finite after {op}")
@@ -244,7 +274,8 @@ class PoolEvaluator(SubexpressionMemo):
         nets, groups = lay.row_net[c][bad], lay.row_group[c][bad]
         _, first = np.unique(nets * len(self.layout.rows) + groups, return_index=True)
         for a, g, r in zip(nets[first].tolist(), groups[first].tolist(), bad[first].tolist()):
-            found.setdefault((a, g), f"non-finite after {op}{self._layer(a, lay, c, r)}")
+            if (a, g) not in found:
+                found[(a, g)] = f"non-finite after {op}{self._layer(a, lay, c, r)}"
 
     def _merge(self, fails: Fails, found: dict, net: bool) -> Fails:
         """Kids' failures first; else the failure in the net's first failing group (its own order)."""
@@ -266,27 +297,25 @@ class PoolEvaluator(SubexpressionMemo):
         return t.to(device=self.device, dtype=torch.float32)
 
 
-def _call(entry, xs: list, sc) -> torch.Tensor:
-    return entry.obj(*xs, sc=sc) if entry.sketch else entry.obj(*xs)
+def _first_failed(fails: Fails) -> int | None:
+    """The first net with a reason (None: no net has failed)."""
+    if fails.count(None) == len(fails):
+        return None
+    return next(a for a, f in enumerate(fails) if f is not None)
 
 
-def _aligned(xs: list[torch.Tensor]) -> bool:
-    """Every net's slice of every operand starts and ends on an ``ALIGN`` boundary (a ``tail_only`` op
-    then computes each element of the whole as of the slice: no element falls in a scalar tail)."""
-    return all(x.is_contiguous() and (x[0].numel() if x.dim() else 1) % ALIGN == 0 for x in xs)
+def _first_reasons(fails: Fails, more: Fails) -> Fails:
+    """Each net's first reason: its reason in ``fails``, else in ``more``."""
+    if fails.count(None) == len(fails):
+        return list(more)
+    if more.count(None) == len(more):
+        return fails
+    return [f if f is not None else k for f, k in zip(fails, more)]
 
 
-def _scalar_only(xs: list[torch.Tensor], longest: int) -> bool:
-    """Every net's slice (at most ``longest`` rows) is too short for torch's vector loop (its scalar loop
-    computes all of it)."""
-    return all(longest * (x[0].numel() if x.dim() else 1) < SCALAR_ONLY for x in xs)
-
-
-def _strided(x: torch.Tensor) -> torch.Tensor:
-    """``x``'s values in a stride-2 view: not contiguous, so torch runs its scalar loop on every element."""
-    buf = x.new_empty(2 * x.numel())
-    buf[::2] = x.reshape(-1)
-    return buf[::2]
+def _rows(t: torch.Tensor | None, rows: int) -> torch.Tensor | None:
+    """The first ``rows`` rows of ``t`` (``t`` itself when it has no more)."""
+    return t if t is None or t.shape[0] <= rows else t[:rows]
 
 
 def _filled(parts: list[torch.Tensor | None], sizes: list[int]) -> torch.Tensor | None:

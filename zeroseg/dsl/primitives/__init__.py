@@ -15,7 +15,10 @@ scalar tail of torch's vectorised loop: a slice whose offset and size are multip
 elements is computed as in the whole tensor, so ``dsl.pool`` may run it on the whole group then),
 ``elementwise`` (unary, each element's value depends on that element alone: with ``tail_only``, slices
 shorter than ``SCALAR_ONLY`` elements, computed wholly by the scalar loop, are reproduced by running the
-whole through a strided view, which torch computes with that same scalar loop).
+whole through a strided view, which torch computes with that same scalar loop), ``alone`` (positional only
+between a batch of one matrix and a larger batch, as torch reduces a lone matrix by another algorithm:
+the function computing each matrix of a batch as if it were alone, for matrices of at most ``LONE_MAX``
+elements; ``dsl.pool`` then runs the op on whole classes and recomputes the one-matrix slices with it).
 
 Ops are batched over a leading axis of B layers that share shapes (net-level values have B = 1):
 matrices are ``(B, m, n)``, scalars ``(B,)``, scales ``(B,)`` tensors. Terminals take one
@@ -47,6 +50,7 @@ def primitive(
     positional: bool = False,
     tail_only: bool = False,
     elementwise: bool = False,
+    alone: Callable | None = None,
 ) -> Callable[[Callable], Callable]:
     """Register ``fn`` as primitive ``name`` with its signatures and contract."""
     arities = {len(a) for a, _ in sigs}
@@ -54,7 +58,7 @@ def primitive(
     return PRIMITIVES.register(
         name, sigs=tuple(sigs), arity=arities.pop(), kind=kind, sketch=sketch, safe=safe,
         commutative=commutative, idempotent=idempotent, opt_in=opt_in, positional=positional,
-        tail_only=tail_only, elementwise=elementwise,
+        tail_only=tail_only, elementwise=elementwise, alone=alone,
     )
 
 
@@ -97,9 +101,16 @@ def per_entry(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return s.view(-1, *([1] * (x.dim() - 1)))
 
 
+def same(x: torch.Tensor, y: torch.Tensor) -> bool:
+    """``x`` and ``y`` view the same memory the same way (equal values: a pass over one serves both)."""
+    return x is y or (x.data_ptr() == y.data_ptr() and x.shape == y.shape and x.stride() == y.stride()
+                      and x.dtype == y.dtype)
+
+
 MAT = (-2, -1)  # the matrix axes of a batched value
 ALIGN = 64  # elements: a multiple of every CPU vector loop's block (2 × 8 floats AVX2, 2 × 16 AVX-512)
 SCALAR_ONLY = 16  # elements: below every CPU vector loop's block, a contiguous slice runs the scalar loop only
+LONE_MAX = 32768  # elements: torch's grain size, below which a whole-tensor reduction is one serial chunk
 Scales = tuple[torch.Tensor, torch.Tensor]  # (full/kept rows, full/kept columns), each (B,)
 
 

@@ -27,7 +27,17 @@ def logsoftmax(x: torch.Tensor, sc: Scales) -> torch.Tensor:
     return torch.log_softmax(x, dim=-1) - per_entry(torch.log(sc[1]), x)
 
 
-@primitive("normalize", SAME, positional=True)
+def normalize_alone(x: torch.Tensor) -> torch.Tensor:
+    """``normalize`` of each matrix as torch computes a batch of that matrix alone: its std of one matrix
+    is a whole-tensor reduction (the float mean, then Σ (x − mean)² left to right in float64, one chunk up
+    to ``LONE_MAX`` elements), not the Welford pass of a batch; here that sum is a float64 cumsum."""
+    mean = x.mean(dim=MAT, keepdim=True)
+    d = (x.double() - mean.double()).flatten(-2)
+    var = torch.cumsum(d * d, dim=-1)[..., -1:] / max(0, d.shape[-1] - 1)
+    return (x - mean) / torch.sqrt(var).float().unsqueeze(-1)
+
+
+@primitive("normalize", SAME, positional=True, alone=normalize_alone)
 def normalize(x: torch.Tensor) -> torch.Tensor:
     """(x − mean(x)) / std(x) over all elements of each matrix (constant x → invalid)."""
     return (x - x.mean(dim=MAT, keepdim=True)) / x.std(dim=MAT, keepdim=True)
