@@ -8,12 +8,15 @@ results, what Dask serialises). Model (per generation, W workers, A archs, B can
 
     T(W) = o0 + o1·W + c·A·B / W + (W·b_in + A·B·b_out) / BW + d·A·B
 
+with c·A/W replaced by f + c·A/W when ``--shard-sizes`` measured a shard's fixed cost per candidate
+(the DSL's per-operation overhead does not shrink with the shard: ``f`` seconds per candidate,
+fitted with ``c`` by least squares to one ``ShardScorer`` timed in-process at several shard sizes).
 c: compute seconds per (candidate, arch) pair (1-worker run), o0 + o1·W: the round trip of W pinned
 no-op tasks (fit to 1 and 2 workers), b_in: bytes of one task (the batch's texts), b_out: result bytes
 per pair, BW: network bandwidth (assumed 1.25 GB/s, 10 GbE), d: driver seconds per pair (τ, assembly).
 Results: ``benches/results/bench_shards.json``.
 
-    python benches/bench_shards.py [--candidates 100] [--rounds 3] [--cache ~/.cache/zeroseg/stats]
+    python benches/bench_shards.py [--candidates 100] [--rounds 3] [--cache ~/.cache/zeroseg/stats] [--shard-sizes 5 10 25 50]
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import pickle
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from zeroseg.discovery.problem import ProxyDiscovery
-from zeroseg.discovery.shards import ShardedDiscovery
+from zeroseg.discovery.shards import ShardScorer, ShardedDiscovery
 from zeroseg.evolution.executors import DaskExecutor, evaluate_chunk
 
 BANDWIDTH = 1.25e9  # bytes/s assumed between driver and workers (10 GbE)
@@ -89,9 +93,30 @@ def model(m1: dict, m2: dict, archs: int, cands: int) -> dict:
             "bandwidth_bytes_per_s": BANDWIDTH}
 
 
+def shard_curve(problem, batch, sizes: list[int], rounds: int) -> dict:
+    """One ``ShardScorer`` in this process per shard size (best of ``rounds``), and the least-squares fit
+    compute(A) = B·(f + c·A): f the fixed seconds per candidate of a shard, c seconds per pair."""
+    codes = list(problem.fitness_codes)
+    stats = asdict(problem.settings)
+    times = []
+    for a in sizes:
+        scorer = ShardScorer(stats, codes[:a])
+        best = np.inf
+        for _ in range(rounds):
+            t0 = time.process_time()
+            scorer.evaluate(batch)
+            best = min(best, time.process_time() - t0)
+        times.append(best)
+    b = len(batch)
+    c, f = np.polyfit(np.asarray(sizes, float), np.asarray(times) / b, 1)
+    return {"shard_sizes": sizes, "cpu_s": times, "f_s_per_candidate": float(max(f, 0.0)),
+            "c_s_per_pair": float(c)}
+
+
 def predict(k: dict, workers: int, archs: int, cands: int) -> float:
     pairs = archs * cands
-    return (k["o0_s"] + k["o1_s_per_worker"] * workers + k["c_s_per_pair"] * pairs / workers
+    return (k["o0_s"] + k["o1_s_per_worker"] * workers + k.get("f_s_per_candidate", 0.0) * cands
+            + k["c_s_per_pair"] * pairs / workers
             + (workers * k["b_in_bytes_per_task"] + pairs * k["b_out_bytes_per_pair"]) / k["bandwidth_bytes_per_s"]
             + k["d_s_per_pair"] * pairs)
 
@@ -103,6 +128,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--layer-share", type=float, default=0.0)
     ap.add_argument("--cache", default="~/.cache/zeroseg/stats")
+    ap.add_argument("--shard-sizes", type=int, nargs="*", default=[5, 10, 25, 50],
+                    help="archs per in-process shard timed to fit the fixed per-candidate cost (none: no fixed term)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_shards.json"))
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -114,6 +141,10 @@ def main() -> None:
     runs = {w: run(problem, batch, w, args.rounds) for w in (1, 2)}
     archs = len(problem.fitness_codes)
     k = model(runs[1], runs[2], archs, len(batch))
+    curve = shard_curve(problem, batch, [a for a in args.shard_sizes if a <= archs], args.rounds) \
+        if len(args.shard_sizes) >= 2 else None
+    if curve is not None:
+        k.update(f_s_per_candidate=curve["f_s_per_candidate"], c_s_per_pair=curve["c_s_per_pair"])
     table = []
     for a in (archs, 1000, 4096):
         t1 = predict(k, 1, a, len(batch))
@@ -126,7 +157,8 @@ def main() -> None:
         "candidates": len(batch), "identical_to_serial": all(r["fitness"] == serial for r in runs.values()),
         "measured": {w: {key: v for key, v in r.items() if key != "fitness"} for w, r in runs.items()},
         "measured_speedup_2_vs_1": runs[1]["best"]["wall_s"] / runs[2]["best"]["wall_s"],
-        "model_formula": "T(W) = o0 + o1*W + c*A*B/W + (W*b_in + A*B*b_out)/BW + d*A*B",
+        "model_formula": "T(W) = o0 + o1*W + f*B + c*A*B/W + (W*b_in + A*B*b_out)/BW + d*A*B",
+        "shard_curve": curve,
         "model_constants": k, "model": table,
         "machine": {"cpus": os.cpu_count(), "load_avg": os.getloadavg(),
                     "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()},
