@@ -218,7 +218,8 @@ def test_precompute_reads_nothing_for_cached_archs_and_found_proxies_are_not_bas
 
 def test_avt_partner_missing_scores_rank_last_and_sparse_partners_are_skipped(tmp_path):
     from zeroseg.discovery.archs import Pool
-    from zeroseg.discovery.combine import avt_sum, choose_partner
+    from zeroseg.discovery.combine import avt_sum
+    from zeroseg.discovery.partners import choose_partner
     from zeroseg.discovery.partners import ours_on
     from zeroseg.transnas import load_table
 
@@ -261,7 +262,8 @@ def test_partner_fitness_is_the_tau_of_the_avt_combination(cache):
 
 def test_partner_weights_pick_the_best_weighted_combination_on_train(cache):
     """w·AVT(candidate) + AVT(partner): the fitness is the best w (recorded); the report's choice agrees."""
-    from zeroseg.discovery.combine import avt_sum, bounds, choose_partner
+    from zeroseg.discovery.combine import avt_sum, bounds
+    from zeroseg.discovery.partners import choose_partner
     from zeroseg.discovery.fitness import sampled_tau, score_matrix
     from zeroseg.discovery.statstore import memory_stats
 

@@ -29,7 +29,7 @@ def heavy_tailed(x: np.ndarray) -> bool:
 
 def scale_heavy_axis(ax, x: np.ndarray) -> None:
     """Log (all positive) or symmetric-log x axis when a few huge values would squash the rest."""
-    from matplotlib.ticker import LogLocator, SymmetricalLogLocator
+    from matplotlib.ticker import LogLocator, SymmetricalLogLocator  # heavy (matplotlib): only when a plot is drawn
 
     if not heavy_tailed(x):
         return
@@ -44,7 +44,7 @@ def scale_heavy_axis(ax, x: np.ndarray) -> None:
 
 def scatter(scores: np.ndarray, acc: np.ndarray, path: Path, *, title: str, tau: float | None = None) -> Path:
     """Scatter of the valid (score, val_acc) pairs; ``tau`` is printed in the title when given."""
-    import matplotlib
+    import matplotlib  # heavy (matplotlib): only when a plot is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -15,6 +15,7 @@ from zeroseg.correlation.scores import compute_scores, pick_archs, suite_zero_fr
 from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import correlation_rows, write_table
 from zeroseg.proxies import list_proxies, resolve_proxy, split_refs
+from zeroseg.stats import StatsCache
 
 
 def proxy_names(arg: str, source: str) -> list[str] | None:
@@ -42,8 +43,6 @@ def space_scores(args: argparse.Namespace, space: str, proxies: list[str] | None
     table = pick_archs(table, args.limit, args.seed)
     cache = None
     if args.cache is not None:
-        from zeroseg.stats import StatsCache
-
         cache = StatsCache(args.cache)
     csv = None if args.scores is None else Path(f"{args.scores}_{space}.csv")
     assert proxies is not None

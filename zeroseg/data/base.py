@@ -15,10 +15,10 @@ import torch
 from PIL import Image, UnidentifiedImageError
 
 from zeroseg.data.errors import CorruptFileError, DataError, LabelValueError, MissingFileError
+from zeroseg.data.sample import IGNORE_INDEX, Sample
+from zeroseg.data.transforms import to_tensor
 
-IGNORE_INDEX = 255
 INVALID = -1
-Sample = tuple[torch.Tensor, torch.Tensor]
 Transform = Callable[[np.ndarray, np.ndarray, np.random.Generator], Sample]
 
 
@@ -110,8 +110,6 @@ class SegDataset(torch.utils.data.Dataset):
         index, seed = key if isinstance(key, tuple) else (key, key)
         img, lbl = self.load(int(index))
         if self.transform is None:
-            from zeroseg.data.transforms import to_tensor
-
             return to_tensor(img, lbl)
         return self.transform(img, lbl, np.random.default_rng(int(seed)))
 

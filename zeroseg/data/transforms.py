@@ -14,7 +14,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from zeroseg.data.base import IGNORE_INDEX, Sample
+from zeroseg.data.sample import IGNORE_INDEX, Sample
 
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32) * 255.0
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32) * 255.0

@@ -2,14 +2,13 @@
 
 Everything is chosen on the train archs: each proxy's min/max (Eq. 4) is taken over the train
 archs the fitness used, and the partner is the baseline whose sum with the winner has the best
-mean τ over the run's train samples. SasWOT adds the two with equal weights; a search may also
-offer a few weights w for w·AVT(winner) + AVT(partner) (``--partner-weights``), the best chosen on
-train the same way. The test archs are only scored, with the train min/max and weight.
+mean τ over the run's train samples (``partners.choose_partner``). SasWOT adds the two with equal
+weights; a search may also offer a few weights w for w·AVT(winner) + AVT(partner)
+(``--partner-weights``), the best chosen on train the same way. The test archs are only scored, with
+the train min/max and weight.
 """
 
 from __future__ import annotations
-
-from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -31,23 +30,3 @@ def avt_sum(a: np.ndarray, b: np.ndarray, bounds_a: tuple[float, float], bounds_
     na = normalize(np.asarray(a, dtype=float), *bounds_a)
     return weight * na + np.nan_to_num(normalize(np.asarray(b, dtype=float), *bounds_b), nan=0.0)
 
-
-def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
-                   samples: Sequence[Sequence[int]], weights: Sequence[float] = (1.0,)) -> dict[str, Any] | None:
-    """The partner and weight maximising the combination's mean train τ (ties: by name, then the
-    first weight); ``None`` if none works."""
-    from zeroseg.discovery.fitness import sampled_tau
-
-    wb = bounds(winner)
-    if wb is None:
-        return None
-    best = None
-    for name in sorted(partners):
-        pb = bounds(partners[name])
-        if pb is None or np.isfinite(partners[name]).mean() < MIN_VALID:
-            continue
-        for w in weights:
-            tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb, w), acc, samples)
-            if np.isfinite(tau) and (best is None or tau > best["train_tau"]):
-                best = {"partner": name, "weight": float(w), "train_tau": tau, "bounds": [list(wb), list(pb)]}
-    return best

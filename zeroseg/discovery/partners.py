@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import suite_zero_scores
 from zeroseg.discovery.archs import Pool
-
-if TYPE_CHECKING:
-    import pandas as pd
+from zeroseg.discovery.combine import MIN_VALID, avt_sum, bounds
+from zeroseg.discovery.fitness import sampled_tau
+from zeroseg.proxies import create_proxy, list_proxies
 
 PREFIXES = ("suite_zero", "ours")
 # Our built-ins' scores of every arch, shipped for the setup they were computed at (experiments/table3,
@@ -46,8 +47,6 @@ def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
     """Our registered proxies' scores of the pool's archs (sign applied), read from a CSV with a
     ``net_code`` column and one column per proxy, as ``experiments/table3/run.py`` writes it (same
     statistics setup); an arch missing from the file gets NaN, so that proxy cannot be a partner."""
-    from zeroseg.proxies import create_proxy, list_proxies
-
     path = Path(scores_csv)
     if not path.is_file():
         raise FileNotFoundError(f"--baseline-scores: {path} does not exist (write it with experiments/table3/run.py)")
@@ -56,10 +55,8 @@ def ours_on(pool: Pool, scores_csv: str | Path) -> dict[str, np.ndarray]:
 
 
 @lru_cache(maxsize=4)
-def _read_scores(path: str, mtime_ns: int) -> "pd.DataFrame":
+def _read_scores(path: str, mtime_ns: int) -> pd.DataFrame:
     """The scores file indexed by net_code, read once per version (a run asks for train and test pools)."""
-    import pandas as pd
-
     frame = pd.read_csv(path)
     if "net_code" not in frame:
         raise ValueError(f"--baseline-scores: {path} has no net_code column")
@@ -87,3 +84,22 @@ def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str 
     if name not in vectors:
         raise ValueError(f"partner {name!r} unknown; known: {', '.join(sorted(vectors))}")
     return vectors[name]
+
+
+def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,
+                   samples: Sequence[Sequence[int]], weights: Sequence[float] = (1.0,)) -> dict[str, Any] | None:
+    """The partner and weight maximising the combination's mean train τ (ties: by name, then the
+    first weight); ``None`` if none works."""
+    wb = bounds(winner)
+    if wb is None:
+        return None
+    best = None
+    for name in sorted(partners):
+        pb = bounds(partners[name])
+        if pb is None or np.isfinite(partners[name]).mean() < MIN_VALID:
+            continue
+        for w in weights:
+            tau, _ = sampled_tau(avt_sum(winner, partners[name], wb, pb, w), acc, samples)
+            if np.isfinite(tau) and (best is None or tau > best["train_tau"]):
+                best = {"partner": name, "weight": float(w), "train_tau": tau, "bounds": [list(wb), list(pb)]}
+    return best

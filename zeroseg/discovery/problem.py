@@ -31,9 +31,11 @@ from functools import cached_property, lru_cache, partial
 from typing import Any, Iterator, Sequence
 
 import numpy as np
+from deap import gp
 
 from zeroseg.discovery.archs import ArchPlan, Pool, plan_archs
 from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
+from zeroseg.discovery.partners import partner_vector
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import NS, ProxyGraph, S, from_deap, graph_key, make_pset, parse, random_graph, to_deap
 from zeroseg.dsl.primitives import vocabulary
@@ -134,8 +136,6 @@ class ProxyDiscovery:
     @cached_property
     def partner_scores(self) -> np.ndarray | None:
         """The ``partner`` baseline's scores of ``fitness_codes`` (None: candidates are scored alone)."""
-        from zeroseg.discovery.partners import partner_vector
-
         c = self.config
         return None if c["partner"] is None else partner_vector(c["space"], c["partner"], self.fitness_codes,
                                                                   c["scores_csv"])
@@ -166,8 +166,6 @@ class ProxyDiscovery:
         return child if ok else parent
 
     def mutate(self, x: ProxyGraph, rng: np.random.Generator) -> ProxyGraph:
-        from deap import gp
-
         pset, subtree = _pset(self.extra), rng.random() < 0.5
         with deap_random(rng):
             tree = to_deap(x, pset)

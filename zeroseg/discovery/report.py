@@ -17,10 +17,12 @@ import numpy as np
 
 from zeroseg.correlation.metrics import bootstrap_ci, correlations, paired_bootstrap_diff, sampled_correlations
 from zeroseg.discovery.archs import Pool
+from zeroseg.discovery.combine import avt_sum
 from zeroseg.discovery.fitness import score_matrix
-from zeroseg.discovery.partners import table_baselines
+from zeroseg.discovery.partners import choose_partner, table_baselines
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import ProxyGraph, parse
+from zeroseg.proxies.library import library_files, read_proxy_file
 
 REFERENCE = {"micro": "jacov", "macro": "nwot"}
 
@@ -55,8 +57,6 @@ def library_baselines() -> dict[str, tuple[ProxyGraph, int]]:
     """The proxy library's known DSL proxies (``proxies/*.proxy``): name → (graph, sign). Proxies
     that discovery itself wrote there (provenance starts with ``zeroseg discover``) are results, not
     baselines, so they are left out."""
-    from zeroseg.proxies.library import library_files, read_proxy_file
-
     out = {}
     for path in library_files():
         pf = read_proxy_file(path)
@@ -131,10 +131,8 @@ def combined_block(winner_train: np.ndarray, winner_test: np.ndarray, train_vect
                    test_acc: np.ndarray, samples: int, repeats: int, seed: int,
                    n_boot: int = 1000, weights: Sequence[float] = (1.0,)
                    ) -> tuple[dict[str, Any] | None, np.ndarray | None]:
-    """The winner AVT-combined with the partner (and weight) chosen on train (``combine``), scored on
-    test: the report block and the combination's test scores."""
-    from zeroseg.discovery.combine import avt_sum, choose_partner
-
+    """The winner AVT-combined with the partner (and weight) chosen on train
+    (``partners.choose_partner``), scored on test: the report block and the combination's test scores."""
     pick = choose_partner(winner_train, train_vectors, train_acc, train_samples, weights)
     if pick is None:
         return None, None

@@ -29,6 +29,7 @@ from zeroseg.evolution.executors import SerialExecutor
 from zeroseg.evolution.checkpoint import check_resume
 from zeroseg.jsonio import write_json
 from zeroseg.options_check import at_least, check as check_options, positive_all, share
+from zeroseg.proxies.library import ProxyFile, library_dir
 
 
 @dataclass
@@ -133,8 +134,6 @@ def _search_flags(o: DiscoverOptions) -> str:
 
 def _write_proxies(o: DiscoverOptions, result: EvolutionResult, rows: list[dict], out: Path) -> list[str]:
     """``best_<rank>.proxy`` in ``out``; with ``save_proxy``, the winner also into the proxy library."""
-    from zeroseg.proxies.library import ProxyFile, library_dir
-
     files = []
     for row in rows:
         prov = (f"{rep.FOUND} --space {o.space} --strategy {o.strategy} --seed {o.seed} "

@@ -15,9 +15,13 @@ from typing import Sequence
 
 import torch
 
+from zeroseg import transnas
 from zeroseg.evolution.executors import Executor, ProblemSpec, SerialExecutor
 from zeroseg.evolution.problem import Fitness
 from zeroseg.stats import DEFAULT_MAX_ROWS, DEFAULT_MAX_UNITS, NetStats, StatsCache
+from zeroseg.stats.arch import arch_stats
+from zeroseg.stats.batch import batch_id
+from zeroseg.stats.cache import cache_key
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,6 @@ class StatsSettings:
 
     def load(self, net_code: str) -> NetStats:
         """From the cache, collecting (and caching) on a miss."""
-        from zeroseg.stats.arch import arch_stats
-
         torch.set_num_threads(1)  # parallelism is across archs (executor), not inside one
         return arch_stats(net_code, resolution=self.resolution, batch_size=self.batch_size, seed=self.seed,
                           dtype=getattr(torch, self.dtype), max_rows=self.max_rows, max_units=self.max_units,
@@ -44,10 +46,6 @@ class StatsSettings:
 
     def cached(self, net_code: str) -> bool:
         """Is the entry of ``net_code`` on disk? (a cheap check: no read, no decompression)"""
-        from zeroseg import transnas
-        from zeroseg.stats.batch import batch_id
-        from zeroseg.stats.cache import cache_key
-
         key = cache_key(transnas.space_of(net_code), net_code, self.resolution, batch_id(self.batch_size), self.seed,
                         self.dtype, max_rows=self.max_rows, max_units=self.max_units,
                         input_jacobian=self.input_jacobian)

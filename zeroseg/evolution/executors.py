@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any, Protocol, Sequence
 
 from zeroseg.evolution.problem import Fitness, Problem
+from zeroseg.heap import retain_freed_memory
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,6 @@ def problem_ref(problem: Problem) -> Any:
 def evaluate_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
     """Worker side: rebuild (or receive) the problem, decode the chunk, evaluate it. Freed buffers
     stay in the worker process (``zeroseg.heap``: a Dask worker thread re-faulted them every pass)."""
-    from zeroseg.heap import retain_freed_memory
-
     retain_freed_memory()
     problem = _build_from_json(ref) if isinstance(ref, str) else ref
     return problem.evaluate([problem.decode(t) for t in texts])
@@ -129,7 +128,7 @@ def _loky_chunk(ref: Any, texts: list[str]) -> list[Fitness]:
     that holds statistics in RAM per process grows by more than that on purpose, and a restarted
     worker would reload them every generation, so the bound is raised for our workers.
     """
-    from joblib.externals.loky import process_executor
+    from joblib.externals.loky import process_executor  # heavy (joblib, loky): only for local-process executors
 
     process_executor._MAX_MEMORY_LEAK_SIZE = max(process_executor._MAX_MEMORY_LEAK_SIZE, 1 << 40)
     _exit_with_parent()
@@ -145,7 +144,7 @@ class JoblibExecutor:
         self.workers, self.chunks_per_worker = workers, chunks_per_worker
 
     def evaluate(self, problem: Problem, batch: Sequence[Any]) -> list[Fitness]:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # heavy (joblib, loky): only for local-process executors
 
         if not batch:
             return []
@@ -155,7 +154,7 @@ class JoblibExecutor:
 
     def evaluate_each(self, refs: Sequence[Any], chunks: Sequence[list[str]]) -> list[list[Fitness]]:
         """Chunk k by the problem ``refs[k]`` (loky does not pin a task to a process)."""
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed  # heavy (joblib, loky): only for local-process executors
 
         return Parallel(n_jobs=self.workers, backend="loky")(delayed(_loky_chunk)(r, c) for r, c in zip(refs, chunks))
 
@@ -184,7 +183,7 @@ class DaskExecutor:
 
     def __init__(self, scheduler: Any, retries: int = 3, chunks_per_worker: int = 1, connect_timeout: float = 5.0,
                  lost_after: float = 30.0, poll: float = 1.0):
-        from dask.distributed import Client
+        from dask.distributed import Client  # heavy (dask.distributed, ~1.5 s): only for a Dask cluster
 
         self._own = not isinstance(scheduler, Client)
         self.address = scheduler if self._own else scheduler.scheduler.address
@@ -214,7 +213,7 @@ class DaskExecutor:
     def _wait(self, futures: list[Any]) -> None:
         """Block until every future is done; raise ``WorkersLost`` when the cluster has no worker for
         ``lost_after`` seconds meanwhile."""
-        from dask.distributed import wait
+        from dask.distributed import wait  # heavy (dask.distributed, ~1.5 s): only for a Dask cluster
 
         empty_since = None
         while True:
@@ -250,7 +249,7 @@ class DaskExecutor:
 
 def _connect(address: Any, timeout: float) -> Any:
     """A Client of ``address``, or one line saying it did not answer (instead of a 30 s wait and a traceback)."""
-    from dask.distributed import Client
+    from dask.distributed import Client  # heavy (dask.distributed, ~1.5 s): only for a Dask cluster
 
     try:
         return Client(address, timeout=timeout)

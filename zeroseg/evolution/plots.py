@@ -29,7 +29,7 @@ def search_curve(log: pd.DataFrame, path: str | Path, random_log: pd.DataFrame |
     Points carry markers, so a one-generation run still shows its values; ``baselines`` (name → value,
     e.g. the reference proxies' τ) are drawn as labelled horizontal lines."""
     plt = pyplot()
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # heavy (matplotlib): only when a plot is drawn
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

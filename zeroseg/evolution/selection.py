@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from deap import base, tools
+
 from zeroseg.evolution.problem import Fitness
 
 Entry = tuple[str, Fitness]
@@ -26,16 +28,12 @@ class _Wrapped:
 
 
 def _wrap(entries: Sequence[Entry]) -> list[_Wrapped]:
-    from deap import base
-
     n_obj = len(entries[0][1].values)
     fitness_cls = type("MaxFitness", (base.Fitness,), {"weights": (1.0,) * n_obj})
     return [_Wrapped(e, fitness_cls) for e in sorted(entries, key=lambda e: e[0])]
 
 
 def _nsga2(entries: Sequence[Entry], k: int) -> list[Entry]:
-    from deap import tools
-
     return [w.entry for w in tools.selNSGA2(_wrap(entries), k)]
 
 
@@ -50,8 +48,6 @@ def pareto_front(entries: Sequence[Entry]) -> list[Entry]:
     """The non-dominated entries (all objectives maximised), sorted by key."""
     if not entries:
         return []
-    from deap import tools
-
     front = tools.sortNondominated(_wrap(entries), len(entries), first_front_only=True)[0]
     return sorted((w.entry for w in front), key=lambda e: e[0])
 

@@ -45,7 +45,7 @@ class ScoringSetup:
 
     @property
     def num_classes(self) -> int:
-        from zeroseg.data import DATASETS
+        from zeroseg.data import DATASETS  # heavy (torch): zeroseg.scorers stays light for the CLI
 
         n = DATASETS.entry(self.dataset).contract.get("num_classes")
         if n is None:

@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from zeroseg.scorers.base import ScoreResult, ScoringSetup, register_scorer
+from zeroseg.spaces import create_space
+from zeroseg.supernet import checkpoint_path, load, save, train_supernet
+from zeroseg.supernet.candidate import score_candidate
 from zeroseg.supernet.checkpoint import DEFAULT_DIR
+from zeroseg.supernet.data import finetune_batches, val_subset
 from zeroseg.supernet.train import SupernetSettings
 
 
@@ -50,14 +54,10 @@ class SupernetScorer:
 
     @cached_property
     def space(self):
-        from zeroseg.spaces import create_space
-
         return create_space(self.setup.space)
 
     def calibrate(self, log: Callable[[str], None] = print) -> dict[str, Any]:
         """Load the supernet of these settings if one was saved, else train and save it."""
-        from zeroseg.supernet import checkpoint_path, load, save, train_supernet
-
         path = Path(self.checkpoint) if self.checkpoint else checkpoint_path(self.supernet_dir, self.settings)
         if path.is_file():
             store, doc = load(path, self.settings, self.setup.device)
@@ -74,16 +74,11 @@ class SupernetScorer:
 
     @cached_property
     def store(self):
-        from zeroseg.supernet import load
-
         if self.checkpoint is None:
             raise RuntimeError("the supernet scorer has no checkpoint: call calibrate() once per search first")
         return load(Path(self.checkpoint), self.settings, self.setup.device)[0]
 
     def score(self, g: Any) -> ScoreResult:
-        from zeroseg.supernet.candidate import score_candidate
-        from zeroseg.supernet.data import finetune_batches, val_subset
-
         s = self.setup
         batches = finetune_batches(s.dataset, s.data_root, s.input_size, s.batch_size, self.finetune_steps, s.seed + 1)
         val = val_subset(s.dataset, s.data_root, s.input_size, self.val_images)

@@ -13,6 +13,9 @@ from typing import Any
 
 import torch
 
+from zeroseg.latency.build import LatencyModels
+from zeroseg.latency.measure import measure_network
+
 
 class LatencySource:
     """``model`` (a latency file) or ``measure``; exactly one of them."""
@@ -26,8 +29,6 @@ class LatencySource:
 
     @cached_property
     def models(self) -> Any:
-        from zeroseg.latency.build import LatencyModels
-
         m = LatencyModels(self.model_path)
         if m.data.meta["space"] != self.space_name:
             raise ValueError(f"latency model {self.model_path} is for space {m.data.meta['space']!r}, "
@@ -42,8 +43,6 @@ class LatencySource:
         """Latency (ms) of ``g``'s network at batch 1 and the search's input size."""
         if not self.measure:
             return float(self.models.predict(g, self.input_size)["mlp_ms"])
-        from zeroseg.latency.measure import measure_network
-
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             net = space.build(g, self.num_classes)

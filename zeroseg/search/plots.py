@@ -19,7 +19,7 @@ def pareto_plot(valid: pd.DataFrame, front: pd.DataFrame, objectives: Sequence[s
                 proxy: str = "proxy") -> Path:
     """``proxy`` score against the second objective for every valid candidate, the front highlighted (PNG)."""
     plt = pyplot()
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, LogLocator  # heavy (matplotlib): only when a plot is drawn
 
     col, div, label = AXES[objectives[1]]
     fig, ax = plt.subplots(figsize=(6.0, 4.2), dpi=120)

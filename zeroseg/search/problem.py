@@ -16,12 +16,14 @@ from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
+import torch
 
 from zeroseg.evolution.executors import ProblemSpec
 from zeroseg.evolution.problem import Fitness
 from zeroseg.scorers import ScoringSetup, create_scorer
 from zeroseg.scorers.constraints import Constraints
 from zeroseg.search.latency import LatencySource
+from zeroseg.spaces import create_space
 from zeroseg.spaces.cost_cache import CostCache
 
 OBJECTIVES = {"score": "score", "latency": "latency_ms", "flops": "flops", "params": "params"}
@@ -61,8 +63,6 @@ class SegmenterProblem:
 
     @cached_property
     def space(self):
-        from zeroseg.spaces import create_space
-
         return create_space(self.setup.space)
 
     # --- variation and identity: the space's own operators -----------------------------------
@@ -125,7 +125,5 @@ class SegmenterProblem:
 
     def evaluate(self, batch: Sequence[Any]) -> list[Fitness]:
         if self.threads:
-            import torch
-
             torch.set_num_threads(self.threads)
         return [self.evaluate_one(g) for g in batch]

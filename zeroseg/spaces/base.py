@@ -7,37 +7,19 @@ no caller ever reaches into one space's internals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
 from zeroseg.registry import Registry
+from zeroseg.spaces.cost import Cost, measure_cost
 
 SPACES: Registry[type] = Registry("space", ("zeroseg.spaces.catalog",))
 
 
 class InvalidGenotype(ValueError):
     """A genotype that breaks its space's rules; the message says which rule and where."""
-
-
-@dataclass(frozen=True)
-class Cost:
-    """Size and compute of one network at one input size.
-
-    flops: torch.utils.flop_counter count of one forward pass at batch 1 (FLOPs = 2 × MACs);
-    macs = flops / 2 (papers that say "FLOPs" often mean MACs: say which when comparing).
-    act_mb: memory of all intermediate activations of one forward pass at batch 1, fp32, in MB.
-    """
-
-    params: int
-    flops: int
-    act_mb: float
-
-    @property
-    def macs(self) -> int:
-        return self.flops // 2
 
 
 class SearchSpace:
@@ -82,8 +64,6 @@ class SearchSpace:
 
     def cost(self, g: Any, input_size: tuple[int, int], num_classes: int = 19) -> Cost:
         """Params, FLOPs (2 × MACs) and activation MiB at batch 1, counted on the meta device."""
-        from zeroseg.spaces.cost import measure_cost
-
         with torch.device("meta"):
             net = self.build(g, num_classes)
         return measure_cost(net, input_size, device="meta")

@@ -18,12 +18,30 @@ network under ``torch.device("meta")`` (``SearchSpace.cost`` does) to use it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
-from zeroseg.spaces.base import Cost
+
+@dataclass(frozen=True)
+class Cost:
+    """Size and compute of one network at one input size.
+
+    flops: torch.utils.flop_counter count of one forward pass at batch 1 (FLOPs = 2 × MACs);
+    macs = flops / 2 (papers that say "FLOPs" often mean MACs: say which when comparing).
+    act_mb: memory of all intermediate activations of one forward pass at batch 1, fp32, in MB.
+    """
+
+    params: int
+    flops: int
+    act_mb: float
+
+    @property
+    def macs(self) -> int:
+        return self.flops // 2
 
 
 def _out_bytes(out: object) -> int:

@@ -18,13 +18,14 @@ from zeroseg.scorers.base import ScoreResult
 from zeroseg.supernet.data import Batch
 from zeroseg.supernet.store import WeightStore
 from zeroseg.supernet.train import seeded_build, seg_loss
+from zeroseg.train.evaluate import predict
+from zeroseg.train.losses import OhemCrossEntropy
+from zeroseg.train.metrics import confusion_matrix, scores
+from zeroseg.train.schedule import make_sgd, poly_lr, set_lr
 
 
 def finetune(net: torch.nn.Module, batches: Sequence[Batch], lr: float, device: torch.device) -> float | str:
     """``len(batches)`` SGD-momentum steps with the poly schedule; the last loss, or why it stopped."""
-    from zeroseg.train.losses import OhemCrossEntropy
-    from zeroseg.train.schedule import make_sgd, poly_lr, set_lr
-
     opt, criterion, loss = make_sgd(net, lr), OhemCrossEntropy(), torch.tensor(float("nan"))
     net.train()
     for i, (x, y) in enumerate(batches):
@@ -41,9 +42,6 @@ def finetune(net: torch.nn.Module, batches: Sequence[Batch], lr: float, device: 
 def validate(net: torch.nn.Module, val: Batch, batch_size: int, num_classes: int,
              device: torch.device) -> dict[str, Any]:
     """mIoU and pixel accuracy of ``net`` (eval mode) on the validation images, ``batch_size`` at a time."""
-    from zeroseg.train.evaluate import predict
-    from zeroseg.train.metrics import confusion_matrix, scores
-
     net.eval()
     x_all, y_all = val
     cm = torch.zeros(num_classes, num_classes, dtype=torch.int64)

@@ -15,16 +15,16 @@ from typing import Iterator
 import numpy as np
 import torch
 
+from zeroseg.data import create_dataset
+from zeroseg.data.sampler import SeededStream
+from zeroseg.data.transforms import TrainTransform, resize_image, resize_label, to_tensor
+
 Batch = tuple[torch.Tensor, torch.Tensor]
 
 
 def train_batches(dataset: str, root: str | None, input_size: tuple[int, int], batch_size: int,
                   seed: int) -> Iterator[Batch]:
     """Endless augmented train batches (images B×3×H×W, labels B×H×W) of the seeded stream."""
-    from zeroseg.data import create_dataset
-    from zeroseg.data.sampler import SeededStream
-    from zeroseg.data.transforms import TrainTransform
-
     ds = create_dataset(dataset, root, "train", transform=TrainTransform(tuple(input_size)))
     loader = torch.utils.data.DataLoader(ds, batch_size=batch_size, sampler=SeededStream(len(ds), seed),
                                          drop_last=True)
@@ -42,9 +42,6 @@ def finetune_batches(dataset: str, root: str | None, input_size: tuple[int, int]
 @lru_cache(maxsize=4)
 def val_subset(dataset: str, root: str | None, input_size: tuple[int, int], n: int) -> Batch:
     """``n`` val images evenly spaced over the split, image and label resized to ``input_size``."""
-    from zeroseg.data import create_dataset
-    from zeroseg.data.transforms import resize_image, resize_label, to_tensor
-
     ds = create_dataset(dataset, root, "val")
     if not 1 <= n <= len(ds):
         raise ValueError(f"supernet_val_images is {n}, but the {dataset} val split has {len(ds)} images")

@@ -20,8 +20,12 @@ import torch
 from torch import nn
 
 from zeroseg.progress import progress as show_progress
+from zeroseg.spaces import create_space
 from zeroseg.supernet.data import train_batches
 from zeroseg.supernet.store import WeightStore
+from zeroseg.train.losses import OhemCrossEntropy
+from zeroseg.train.schedule import poly_lr
+from zeroseg.train.trainer import split_output, upsample
 
 AUX_WEIGHT = 0.4  # auxiliary-head loss weight, as zeroseg.train.TrainConfig
 FORMAT = 1  # bump when the store's key scheme changes: old checkpoints then get new file names
@@ -64,8 +68,6 @@ def seeded_build(space: Any, g: Any, num_classes: int, seed: int | list[int]) ->
 
 def seg_loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: nn.Module) -> torch.Tensor:
     """The trainer's objective: criterion on the main logits plus 0.4 × each auxiliary head's."""
-    from zeroseg.train.trainer import split_output, upsample
-
     main, aux = split_output(net(x))
     size = tuple(y.shape[-2:])
     loss = criterion(upsample(main, size), y)
@@ -77,10 +79,6 @@ def seg_loss(net: nn.Module, x: torch.Tensor, y: torch.Tensor, criterion: nn.Mod
 def train_supernet(s: SupernetSettings, data_root: str | None, device: str = "cpu", progress: bool | None = None,
                    log: Callable[[str], None] = print) -> tuple[WeightStore, dict[str, Any]]:
     """Train a weight store for ``s.steps`` single-path steps; returns it and a summary (losses …)."""
-    from zeroseg.spaces import create_space
-    from zeroseg.train.losses import OhemCrossEntropy
-    from zeroseg.train.schedule import poly_lr
-
     space, store = create_space(s.space), WeightStore(device)
     rng, criterion = np.random.default_rng([s.seed, 5]), OhemCrossEntropy()
     batches = train_batches(s.dataset, data_root, s.input_size, s.batch_size, s.seed)

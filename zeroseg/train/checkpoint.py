@@ -22,6 +22,7 @@ from torch import nn
 
 from zeroseg.atomic import atomic_write
 from zeroseg.jsonio import read_json, write_json
+from zeroseg.spaces import create_space, get_space
 from zeroseg.tensorfile import file_sha256, load_tensors, verify_sha256
 
 CKPT_DIR = "checkpoints"
@@ -150,8 +151,6 @@ def build_model(space_name: str, genotype_text: str, num_classes: int,
 def make_space(name: str, options: dict[str, Any] | None = None) -> Any:
     """The registered space with constructor ``options``; a rejected option (unknown name, or a value
     whose type the constructor's annotation does not allow) is a ValueError."""
-    from zeroseg.spaces import create_space, get_space
-
     hints = _constructor_hints(get_space(name)) if options else {}
     for key, value in (options or {}).items():
         if key in hints and not _fits(value, hints[key]):

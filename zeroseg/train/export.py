@@ -45,7 +45,7 @@ class ExportMismatch(ValueError):
 
 
 def require_onnx() -> None:
-    try:
+    try:  # optional extra (pip install zeroseg[export]), heavy: only when exporting
         import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError as exc:
@@ -177,7 +177,7 @@ def load_exported(path: Path, fmt: str) -> Callable[[torch.Tensor], torch.Tensor
 
         return run
     require_onnx()
-    import onnxruntime as ort
+    import onnxruntime as ort  # optional extra (export), heavy: only when running an export
 
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     step = int(sess.get_inputs()[0].shape[0])

@@ -23,7 +23,7 @@ def colorize(label: np.ndarray, palette: np.ndarray) -> np.ndarray:
 def save_panel(rows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], palette: np.ndarray,
                path: Path, class_names: Sequence[str] | None = None) -> Path:
     """One row per sample: image | ground truth | prediction, titled columns and a class-colour legend."""
-    import matplotlib
+    import matplotlib  # heavy (matplotlib): only when a plot is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -55,7 +55,7 @@ def save_panel(rows: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], palett
 
 def save_loss_curve(log_csv: Path, path: Path) -> Path:
     """Loss per iteration (and a moving average) from the training CSV log."""
-    import matplotlib
+    import matplotlib  # heavy (matplotlib): only when a plot is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

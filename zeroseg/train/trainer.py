@@ -26,6 +26,7 @@ from zeroseg.data.sampler import SeededStream
 from zeroseg.progress import progress as show_progress
 from zeroseg.train import checkpoint as ckpt
 from zeroseg.train.losses import OhemCrossEntropy, pixel_kl
+from zeroseg.train.panels import save_loss_curve
 from zeroseg.train.schedule import make_sgd, poly_lr, set_lr
 
 LOG_FIELDS = ("iter", "loss", "lr", "seconds")
@@ -194,8 +195,6 @@ class Trainer:
 
     def run(self, resume: bool = False) -> TrainResult:
         """Train until the iteration count or time budget is used; returns where things were written."""
-        from zeroseg.train.panels import save_loss_curve
-
         self.start(resume)
         self.model.train()
         bar = show_progress(total=self.cfg.iters, initial=self.iteration, enabled=self.cfg.progress, desc="train")

@@ -25,7 +25,7 @@ class Discover:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.discovery.run import DiscoverOptions, discover
+        from zeroseg.discovery.run import DiscoverOptions, discover  # heavy (torch): only when this command runs
 
         report = discover(from_args(DiscoverOptions, args), log=lambda m: print(m, file=sys.stderr))
         print(summary(report))

@@ -30,13 +30,14 @@ def _joint_fields() -> dict[str, dict]:
 class DiscoverJoint:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        from zeroseg.discovery.run import DiscoverOptions
+        from zeroseg.discovery.run import DiscoverOptions  # heavy (torch): only when this command runs
 
         add_options(p, DiscoverOptions, only=_joint_fields())
         p.set_defaults(out="runs/discover_joint")
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        # heavy (torch): only when this command runs
         from zeroseg.discovery.joint_run import discover_joint, summary
         from zeroseg.discovery.run import DiscoverOptions
 

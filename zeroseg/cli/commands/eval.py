@@ -35,7 +35,7 @@ class Eval:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch
+        import torch  # heavy (torch): only when this command runs
 
         from zeroseg.data import EvalTransform
         from zeroseg.threads import choose_threads

@@ -28,7 +28,7 @@ class Export:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch
+        import torch  # heavy (torch): only when this command runs
 
         from zeroseg.train.checkpoint import load_model
         from zeroseg.train.export import check_export, export

@@ -50,6 +50,7 @@ class LatencyCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
+        # heavy (torch): only when this command runs
         from zeroseg.latency.build import LatencyModels, build_models, recalibrate
         from zeroseg.latency.measure import Protocol
 

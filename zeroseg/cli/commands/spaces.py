@@ -26,7 +26,7 @@ class SpacesCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import numpy as np
+        import numpy as np  # numpy and torch (spaces): only when this command runs
 
         from zeroseg.spaces import create_space, list_spaces
         from zeroseg.spaces.base import SPACES

@@ -47,7 +47,7 @@ def add_data_args(p: argparse.ArgumentParser, num_classes: int | None = NUM_CLAS
 
 def make_dataset(args: argparse.Namespace, split: str, transform, num_classes: int | None = None):
     """Dataset from the CLI arguments; ``num_classes`` only for datasets whose contract leaves it open."""
-    from zeroseg.data import DATASETS, create_dataset
+    from zeroseg.data import DATASETS, create_dataset  # heavy (torch): only when this command runs
 
     kw = {}
     if DATASETS.entry(args.dataset).num_classes is None:
@@ -99,7 +99,7 @@ class Train:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch
+        import torch  # heavy (torch): only when this command runs
 
         from zeroseg.data import TrainTransform
         from zeroseg.threads import choose_threads
@@ -133,7 +133,7 @@ class Train:
 
 def load_teacher(path: str, device: str, num_classes: int):
     """Teacher network for distillation; its classes must be the dataset's."""
-    from zeroseg.train.checkpoint import load_model
+    from zeroseg.train.checkpoint import load_model  # heavy (torch): only when this command runs
 
     teacher, meta = load_model(Path(path), device)
     if int(meta["num_classes"]) != num_classes:
@@ -143,7 +143,7 @@ def load_teacher(path: str, device: str, num_classes: int):
 
 def train_config(args: argparse.Namespace, n_samples: int, has_teacher: bool):
     """TrainConfig from the CLI; ``--epochs`` becomes iterations of full batches."""
-    from zeroseg.train.trainer import TrainConfig
+    from zeroseg.train.trainer import TrainConfig  # heavy (torch): only when this command runs
 
     for flag, value, low in (("--epochs", args.epochs, 1), ("--iters", args.iters, 1), ("--batch-size", args.batch_size, 1),
                              ("--ckpt-every", args.ckpt_every, 1), ("--time-budget", args.time_budget, 1e-9)):
@@ -157,7 +157,7 @@ def train_config(args: argparse.Namespace, n_samples: int, has_teacher: bool):
 
 def check_same_model(out: Path, meta: dict) -> None:
     """Refuse to resume a run of another space, genotype or class count."""
-    from zeroseg.train import checkpoint as ckpt
+    from zeroseg.train import checkpoint as ckpt  # heavy (torch): only when this command runs
 
     found = ckpt.latest(out, intact=True)
     if found is None:
