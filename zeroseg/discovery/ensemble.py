@@ -77,19 +77,29 @@ def _joint_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray]) -> dict[str
     return {n: b for n, b in lims.items() if b is not None}
 
 
-def _greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int,
-            weights: Sequence[float]) -> list[tuple[list[Term], float]]:
-    """Forward selection on archs ``idxs`` (one index array per part): the path of (terms, train τ)
-    after 1..max_terms steps, τ being the lowest over the parts (one part: its τ). Each step scores
-    every (term, weight) at once (``tau_rows``); ties go to the first in name order."""
-    lims = _joint_bounds(parts, idxs)
-    names = sorted(lims)
+def _part_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray], per_part: bool) -> list[dict[str, tuple[float, float]]]:
+    """The AVT bounds each part's terms use: one pair per term over every part (``_joint_bounds``), or
+    with ``per_part`` each part's own train min/max (SasWOT computes AVT per space); only candidates
+    bounded on every part are kept."""
+    lims = [_joint_bounds([p], [i]) for p, i in zip(parts, idxs)] if per_part else [_joint_bounds(parts, idxs)] * len(parts)
+    names = set.intersection(*(set(lim) for lim in lims))
+    return [{n: lim[n] for n in names} for lim in lims]
+
+
+def greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int, weights: Sequence[float],
+            per_part: bool = False) -> list[tuple[list[list[Term]], float]]:
+    """Forward selection on archs ``idxs`` (one index array per part): the path of (each part's terms,
+    train τ) after 1..max_terms steps, τ being the lowest over the parts (one part: its τ); the parts'
+    terms differ only in their bounds (``_part_bounds``). Each step scores every (term, weight) at once
+    (``tau_rows``); ties go to the first in name order."""
+    lims = _part_bounds(parts, idxs, per_part)
+    names = sorted(lims[0])
     ys = [acc[i] for (_, acc), i in zip(parts, idxs)]
-    units = [{n: Term(n, 1.0, *lims[n]).apply(v[n][i]) for n in names} for (v, _), i in zip(parts, idxs)]
-    current: list[Term] = []
+    units = [{n: Term(n, 1.0, *lim[n]).apply(v[n][i]) for n in names} for (v, _), i, lim in zip(parts, idxs, lims)]
+    current: list[tuple[str, float]] = []
     totals, path = [np.zeros(len(i)) for i in idxs], []
     for _ in range(max_terms):
-        options = [(n, float(w)) for n in names if all(t.name != n for t in current) for w in weights]
+        options = [(n, float(w)) for n in names if all(c != n for c, _ in current) for w in weights]
         if not options:
             break
         taus = np.min([tau_rows(np.stack([tot + w * unit[n] for n, w in options]), y)
@@ -98,9 +108,9 @@ def _greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int,
             break
         k = int(np.nanargmax(taus))
         name, w = options[k]
-        current = current + [Term(name, w, *lims[name])]
+        current = current + [(name, w)]
         totals = [tot + w * unit[name] for tot, unit in zip(totals, units)]
-        path.append((list(current), float(taus[k])))
+        path.append(([[Term(n, w, *lim[n]) for n, w in current] for lim in lims], float(taus[k])))
     return path
 
 
@@ -110,18 +120,18 @@ def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
 
 
 def held_out_curve_parts(parts: Sequence[Part], max_terms: int, folds: int, seed: int,
-                         weights: Sequence[float] = WEIGHTS) -> list[float]:
+                         weights: Sequence[float] = WEIGHTS, per_part: bool = False) -> list[float]:
     """Mean held-out-fold τ (lowest over the parts) after 1..max_terms greedy steps fitted on the
-    other folds; fold f of every part is held out together."""
+    other folds; fold f of every part is held out together (``per_part``: see ``_part_bounds``)."""
     split = [_folds(len(acc), folds, seed) for _, acc in parts]
     scores = np.full((folds, max_terms), np.nan)
     for f in range(folds):
         held = [s[f] for s in split]
         fit = [np.setdiff1d(np.arange(len(acc)), h) for (_, acc), h in zip(parts, held)]
-        for step, (terms, _) in enumerate(_greedy(parts, fit, max_terms, weights)):
+        for step, (terms, _) in enumerate(greedy(parts, fit, max_terms, weights, per_part)):
             # the fold's terms keep the bounds of the archs they were fitted on
-            scores[f, step] = min(kendall(combine(terms, {t.name: v[t.name][h] for t in terms}), acc[h])
-                                  for (v, acc), h in zip(parts, held))
+            scores[f, step] = min(kendall(combine(t, {x.name: v[x.name][h] for x in t}), acc[h])
+                                  for (v, acc), h, t in zip(parts, held, terms))
     return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan") for c in scores.T]
 
 
@@ -144,8 +154,8 @@ def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: i
     for k in range(2, len(curve) + 1):
         if np.isfinite(curve[k - 1]) and curve[k - 1] > best + min_gain:
             size, best = k, curve[k - 1]
-    path = _greedy(parts, [np.arange(len(acc)) for _, acc in parts], size, weights)
-    terms, train_tau = path[-1]
+    path = greedy(parts, [np.arange(len(acc)) for _, acc in parts], size, weights)
+    terms, train_tau = path[-1][0][0], path[-1][1]  # shared bounds: every part's terms are the same
     return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
             "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
             "candidates": len(set.intersection(*(set(v) for v, _ in parts)))}

@@ -31,6 +31,19 @@ def evaluated(checkpoint: Path) -> list[tuple[str, float]]:
     return [(e.text, float(e.values[0])) for e in state.memo.values() if e.invalid is None and e.values]
 
 
+def pooled_texts(runs: Sequence[Path | str], per_search: int) -> list[str]:
+    """The union, in order, of the ``per_search`` best distinct expressions of each search in ``runs``
+    (folders of ``--compare-random`` runs: the evolution and the random search of each)."""
+    texts: list[str] = []
+    for run in runs:
+        for name in ("checkpoint.json", "checkpoint_random.json"):
+            path = Path(run) / name
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: missing (give run folders of --compare-random searches)")
+            texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
+    return texts
+
+
 def dsl_vectors(texts: Sequence[str], pool: Pool, settings: StatsSettings, device: str | None) -> dict[str, np.ndarray]:
     """``dsl:<text>`` → scores on ``pool`` (NaN where a text fails on an arch)."""
     if not texts:

@@ -58,12 +58,23 @@ def space_baselines(o: DiscoverOptions, parts: dict[str, ProxyDiscovery]) -> dic
 
 def joint_found(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], checkpoint: Path,
                 baselines: dict[str, tuple[Vectors, Vectors]]) -> dict[str, Any]:
-    """The joint found proxy fitted on both train splits, then judged on each space's test split
-    (``baselines``: ``space_baselines``)."""
+    """The joint found proxy of the search in ``checkpoint`` (its best distinct expressions)."""
     texts = top_distinct(evaluated(checkpoint), o.term_pool)
-    vectors = {space: tuple({**base, **dsl_vectors(texts, pool, part.settings, o.device)}
-                            for base, pool in zip(baselines[space], (part.fitness_pool, part.plan.test)))
-               for space, part in parts.items()}
+    return {**joint_fit(o, parts, candidate_vectors(o, parts, texts, baselines)), "candidate_texts": texts}
+
+
+def candidate_vectors(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], texts: list[str],
+                      baselines: dict[str, tuple[Vectors, Vectors]]) -> dict[str, tuple[Vectors, Vectors]]:
+    """Per space, the (train, test) scores of the baselines (``space_baselines``) and of ``texts``."""
+    return {space: tuple({**base, **dsl_vectors(texts, pool, part.settings, o.device)}
+                         for base, pool in zip(baselines[space], (part.fitness_pool, part.plan.test)))
+            for space, part in parts.items()}
+
+
+def joint_fit(o: DiscoverOptions, parts: dict[str, ProxyDiscovery],
+              vectors: dict[str, tuple[Vectors, Vectors]]) -> dict[str, Any]:
+    """The joint proxy fitted on both train splits from the self-contained candidates of ``vectors``
+    (``candidate_vectors``), then judged on each space's test split."""
     candidates = [own_candidates(train) for train, _ in vectors.values()]
     common = set.intersection(*(set(c) for c in candidates))
     fitted = fit_parts([({n: c[n] for n in common}, part.fitness_acc) for c, part in zip(candidates, parts.values())],
@@ -78,7 +89,7 @@ def joint_found(o: DiscoverOptions, parts: dict[str, ProxyDiscovery], checkpoint
         block = judged(space, fitted, train, test, pool.codes, part.plan.test.codes, pool.acc, part.plan.test.acc,
                        part.fitness_samples, test_metrics, o.n_boot, o.data_seed)
         per_space[space] = {k: v for k, v in block.items() if not k.startswith("_")}
-    return {"fitted": fitted, "candidate_texts": texts, "spaces": per_space}
+    return {"fitted": fitted, "spaces": per_space}
 
 
 def _searches(o: DiscoverOptions, problem: JointDiscovery, parts: dict[str, ProxyDiscovery], out: Path,

@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.found import dsl_vectors, evaluated, transfer_for, write_found
-from zeroseg.discovery.honest import honest_block, top_distinct
+from zeroseg.discovery.found import dsl_vectors, pooled_texts, transfer_for, write_found
+from zeroseg.discovery.honest import honest_block
 from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
 from zeroseg.evolution import make_executor
 from zeroseg.jsonio import write_json
@@ -36,14 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     problem = problem_for(o)
     plan = problem.plan
     train = problem.fitness_pool
-    texts: list[str] = []
-    for run in args.runs:
-        for name in ("checkpoint.json", "checkpoint_random.json"):
-            path = Path(run) / name
-            if not path.is_file():
-                print(f"[pooled] {path}: missing", file=sys.stderr)
-                return 2
-            texts += [t for t in top_distinct(evaluated(path), args.term_pool) if t not in texts]
+    try:
+        texts = pooled_texts(args.runs, args.term_pool)
+    except FileNotFoundError as exc:
+        print(f"[pooled] {exc}", file=sys.stderr)
+        return 2
     print(f"[pooled] {args.space}: {len(texts)} distinct candidate expressions from {2 * len(args.runs)} searches",
           file=sys.stderr)
     vectors = []

@@ -23,50 +23,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.ensemble import fit_parts
-from zeroseg.discovery.found import dsl_vectors, evaluated, transfer_for, write_found
-from zeroseg.discovery.honest import honest_block, judged, own_candidates, top_distinct
-from zeroseg.discovery.joint_run import SPACES, write_joint
-from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
+from zeroseg.discovery.found import pooled_texts, transfer_for, write_found
+from zeroseg.discovery.honest import honest_block
+from zeroseg.discovery.joint_run import candidate_vectors, joint_fit, joint_parts, space_baselines, write_joint
+from zeroseg.discovery.run import DiscoverOptions, scores_csv
 from zeroseg.evolution import make_executor
 from zeroseg.jsonio import write_json
-
-CHECKPOINTS = ("checkpoint.json", "checkpoint_random.json")
-
-
-def candidate_texts(runs: list[str], per_search: int) -> list[str]:
-    """The union, in order, of each search's ``per_search`` best distinct expressions."""
-    texts: list[str] = []
-    for run in runs:
-        for name in CHECKPOINTS:
-            path = Path(run) / name
-            if not path.is_file():
-                raise SystemExit(f"[union] {path}: missing (give run folders of --compare-random searches)")
-            texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
-    return texts
-
-
-def space_data(o: DiscoverOptions, texts: list[str]) -> dict[str, Any]:
-    """Per space: its problem and every candidate's (train, test) scores."""
-    out = {}
-    for space in SPACES:
-        so = replace(o, space=space)
-        problem = problem_for(so)
-        pools = (problem.fitness_pool, problem.plan.test)
-        vectors = []
-        for pool in pools:
-            v = rep.baseline_vectors(space, pool, problem.settings, None, scores_csv(so))
-            vectors.append({**v, **dsl_vectors(texts, pool, problem.settings, None)})
-            print(f"[union] {space}: {len(vectors[-1])} candidates scored on {len(pool.codes)} archs", file=sys.stderr)
-        out[space] = {"options": so, "problem": problem, "vectors": vectors}
-    return out
 
 
 def public(block: dict[str, Any]) -> dict[str, Any]:
@@ -80,62 +48,49 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", required=True)
     args = p.parse_args(argv)
     o = DiscoverOptions(space="micro", archs=None, samples=50, repeats=10)  # the runs' data settings
-    texts = candidate_texts(args.runs, args.term_pool)
+    try:
+        texts = pooled_texts(args.runs, args.term_pool)
+    except FileNotFoundError as exc:
+        print(f"[union] {exc}", file=sys.stderr)
+        return 2
     print(f"[union] {len(texts)} distinct candidate expressions from {2 * len(args.runs)} searches", file=sys.stderr)
-    data = space_data(o, texts)
+    parts = joint_parts(o)
+    baselines = space_baselines(o, parts)
+    vectors = candidate_vectors(o, parts, texts, baselines)  # every candidate on each space's train and test
 
     def test_metrics(scores: np.ndarray, acc: np.ndarray) -> dict[str, Any]:
         return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
 
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
     out = Path(args.out)
     setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+    provenance = f"union of {2 * len(args.runs)} searches' terms (experiments/discovery/union)"
     report: dict[str, Any] = {"runs": args.runs, "candidates": texts, "per_space": {}}
     executor = make_executor(1)
-    for space, d in data.items():
-        prob, (train_v, test_v) = d["problem"], d["vectors"]
+    for space, prob in parts.items():
+        train_v, test_v = vectors[space]
         block = honest_block(space, train_v, test_v, prob.fitness_pool.codes, prob.plan.test.codes,
                              prob.fitness_acc, prob.plan.test.acc, prob.fitness_samples, test_metrics,
                              max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
         block["_train_vectors"] = train_v
         block["transfer"] = transfer_for(space, block, prob.fitness_acc, prob.settings, test_metrics,
-                                         lambda sp: scores_csv(o, sp), executor, o.data_seed, None,
-                                         lambda m: print(m, file=sys.stderr))
-        block["file"] = str(write_found(out / f"{space}.proxy", block, setup,
-                                        f"{rep.FOUND} --space {space}: union of {2 * len(args.runs)} searches' "
-                                        f"terms (experiments/discovery/union)"))
+                                         lambda sp: scores_csv(o, sp), executor, o.data_seed, None, log)
+        block["file"] = str(write_found(out / f"{space}.proxy", block, setup, f"{rep.FOUND} --space {space}: {provenance}"))
         report["per_space"][space] = public(block)
-    report["joint"] = joint(data, o, test_metrics, executor, out, setup, len(args.runs))
+    found = joint_fit(o, parts, vectors)
+    micro = parts["micro"]  # the other tasks of both spaces, and the predictors fitted on micro applied to macro
+    lead = {"found": found["fitted"], "_train_vectors": baselines["micro"][0]}
+    found["transfer"] = transfer_for("micro", lead, micro.fitness_acc, micro.settings, test_metrics,
+                                     lambda sp: scores_csv(o, sp), executor, o.data_seed, None, log)
+    found["file"] = str(write_joint(out / "joint.proxy", found, setup, f"{rep.FOUND}-joint: {provenance}"))
+    report["joint"] = found
     executor.close()
     write_json(out / "report.json", report, default=str)
     print(summary(report))
     print(f"[union] wrote: {out}/ (micro.proxy, macro.proxy, joint.proxy, report.json)", file=sys.stderr)
     return 0
-
-
-def joint(data: dict[str, Any], o: DiscoverOptions, test_metrics: Any, executor: Any, out: Path,
-          setup: dict[str, Any], n_runs: int) -> dict[str, Any]:
-    """One proxy fitted on both train splits, judged on each test split and on the other tasks."""
-    cands = {space: own_candidates(d["vectors"][0]) for space, d in data.items()}
-    common = sorted(set.intersection(*(set(c) for c in cands.values())))
-    fitted = fit_parts([({n: cands[s][n] for n in common}, data[s]["problem"].fitness_acc) for s in SPACES],
-                       max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
-    spaces = {}
-    for space, d in data.items():
-        prob, (train_v, test_v) = d["problem"], d["vectors"]
-        block = judged(space, fitted, train_v, test_v, prob.fitness_pool.codes, prob.plan.test.codes,
-                       prob.fitness_acc, prob.plan.test.acc, prob.fitness_samples, test_metrics, o.n_boot, o.data_seed)
-        spaces[space] = public(block)
-    # the other tasks of both spaces (and the predictors fitted on micro, applied to macro)
-    micro = data["micro"]
-    lead = {"found": fitted, "_train_vectors": micro["vectors"][0]}
-    transfer = transfer_for("micro", lead, micro["problem"].fitness_acc, micro["problem"].settings, test_metrics,
-                            lambda sp: scores_csv(o, sp), executor, o.data_seed, None,
-                            lambda m: print(m, file=sys.stderr))
-    found = {"fitted": fitted, "spaces": spaces, "transfer": transfer}
-    found["file"] = str(write_joint(out / "joint.proxy", found, setup,
-                                    f"{rep.FOUND}-joint: union of {2 * n_runs} searches' terms "
-                                    f"(experiments/discovery/union)"))
-    return found
 
 
 def summary(report: dict[str, Any]) -> str:
