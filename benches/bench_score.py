@@ -41,7 +41,7 @@ import torch.nn.functional as F
 
 from peer_scorer import MEASURES, peer_scores
 from zeroseg import transnas
-from zeroseg.proxies import score_arch, score_many, tnb101_context
+from zeroseg.proxies import passes, score_arch, score_many, tnb101_context
 from zeroseg.proxies.avt import avt_key
 from zeroseg.proxies.scoring import planned
 from zeroseg.stats.scratch import stand_in_buffers, synflow_view
@@ -147,8 +147,6 @@ def stats_pass_variants(code: str, resolution: int, batch: int, seed: int) -> di
     """CPU seconds of the statistics pass alone (model built, batch loaded) with each set of planned
     extras, and with no extra and the FLOP hooks off (``flops_off``: what recording the statistics
     costs over a bare pass)."""
-    import zeroseg.proxies.passes as passes
-
     out = {}
     variants = [*EXTRA_VARIANTS.items(), ("all", planned(ALL)[1]), ("flops_off", frozenset())]
     for name, needs in variants:

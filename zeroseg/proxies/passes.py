@@ -86,11 +86,8 @@ def product_sum(pairs: Iterable[tuple[torch.Tensor, torch.Tensor]], absolute: bo
     products written into one reused buffer (``_Scratch``) rather than a fresh tensor per layer."""
     total, scratch = torch.zeros((), dtype=torch.float64), _Scratch()
     for a, b in pairs:
-        a, b = a.detach(), b.detach()
-        if a.shape != b.shape:
-            prod = a * b
-        else:
-            prod = torch.mul(a, b, out=scratch.take(torch.result_type(a, b), a.device, a.shape))
+        a, b = a.detach(), b.detach()  # a weight and its gradient (or Hessian product): one shape
+        prod = torch.mul(a, b, out=scratch.take(torch.result_type(a, b), a.device, a.shape))
         if absolute:
             prod.abs_()
         total += _sum64(prod, scratch).cpu()
