@@ -128,3 +128,21 @@ def test_full_class_tensors_keep_every_computed_row():
     whole, prefix = torch.ones(2, 3), torch.zeros(1, 3)
     got = TypeLayout.full(SimpleNamespace(sizes=[2, 3, 1]), [whole, prefix, None])
     assert got[0] is whole and torch.equal(got[1][:1], prefix) and got[1][1:].isnan().all() and got[2] is None
+
+
+def test_a_train_split_of_many_pools_stays_resident_across_generations(problem, monkeypatch):
+    """Whole-split runs (macro: 216 train archs = 4 pools) must not evict their own pools each generation:
+    that rebuilt every terminal per generation (a third of a run's time)."""
+    codes = problem.fitness_codes
+    stats = memory_stats(problem.settings, codes)
+    graphs = [parse("sum_layers(l1_norm(G))")]
+    monkeypatch.setattr(fitness, "POOL_ARCHS", 1)  # 6 pools of one arch
+    monkeypatch.setattr(fitness, "_POOLS", type(fitness._POOLS)())
+    score_matrix(graphs, codes, stats)
+    first = dict(fitness._POOLS)
+    score_matrix(graphs, codes, stats)  # the next generation
+    assert len(first) == len(codes) and all(fitness._POOLS[k] is p for k, p in first.items())
+    monkeypatch.setattr(fitness, "ARCHS_KEPT", 2)  # a bound in archs: the oldest pools go first
+    fitness._POOLS.clear()
+    score_matrix(graphs, codes, stats)
+    assert list(fitness._POOLS) == list(first)[-2:]

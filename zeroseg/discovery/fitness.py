@@ -27,7 +27,10 @@ from zeroseg.stats import NetStats
 
 POOL_ARCHS = 64  # archs per pool: a report's thousand test archs are scored in pools of this size
 _POOLS: OrderedDict[tuple, PoolEvaluator] = OrderedDict()
-POOLS_KEPT = 2  # pools kept per process (a run's train pool stays; a report's pools pass through)
+# Pools kept per process, counted in archs: a run's whole train split (micro 347, macro 241 archs, so up
+# to 6 pools) stays resident across generations with its stacked terminals; a report's test pools pass
+# through. Fewer would evict the train pools in turn each generation and rebuild their terminals.
+ARCHS_KEPT = 768
 
 
 def pool_of(stats: Sequence[NetStats], device: str | None = None) -> PoolEvaluator:
@@ -35,7 +38,7 @@ def pool_of(stats: Sequence[NetStats], device: str | None = None) -> PoolEvaluat
     key = (tuple(id(s) for s in stats), str(device))
     if key not in _POOLS:
         _POOLS[key] = PoolEvaluator(stats, device)  # holds the stats, so their ids stay theirs
-        while len(_POOLS) > POOLS_KEPT:
+        while len(_POOLS) > 1 and sum(p.n for p in _POOLS.values()) > ARCHS_KEPT:
             _POOLS.popitem(last=False)
     _POOLS.move_to_end(key)
     return _POOLS[key]
