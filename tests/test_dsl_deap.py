@@ -78,5 +78,5 @@ def test_opt_in_primitives_are_drawn_only_when_named() -> None:
 
     assert draws_m(()) == 0 and draws_m(("M",)) > 10
     assert parse("sum_layers(M)").text == "sum_layers(M)"
-    with pytest.raises(ValueError, match=r"unknown opt-in primitive\(s\) \['KH'\]; the opt-in ones are \['M'\]"):
+    with pytest.raises(ValueError, match=r"unknown opt-in primitive\(s\) \['KH'\]; the opt-in ones are \['M', 'U'\]"):
         make_pset(extra=("KH",))

@@ -193,3 +193,11 @@ def test_compute_terminal_counts_the_multiply_accumulates(stats: NetStats) -> No
     macs = 64 * (8 * 3 * 9 + 8 * 8 * 9 + 8 * 8 * 9 + 5 * 8 * 1)
     for s in (stats, real_stats(keep_rows=3, keep_units=40)):
         assert evaluate(parse("sum_layers(M)"), s).value == pytest.approx(macs)
+
+
+def test_units_terminal_counts_the_activations(stats: NetStats) -> None:
+    """Σ_layers U = the net's output units per input, Σ C_out·H·W, whatever the sketch keeps."""
+    units = 64 * (8 + 8 + 8 + 5)
+    for s in (stats, real_stats(keep_rows=3, keep_units=40)):
+        assert evaluate(parse("sum_layers(U)"), s).value == pytest.approx(units)
+        assert evaluate(parse("sum_layers(U)"), s).value == sum(L.act_units for L in s.layers)

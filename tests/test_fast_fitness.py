@@ -130,6 +130,16 @@ def test_full_class_tensors_keep_every_computed_row():
     assert got[0] is whole and torch.equal(got[1][:1], prefix) and got[1][1:].isnan().all() and got[2] is None
 
 
+def test_pooled_scores_of_opt_in_terminals_equal_arch_by_arch(problem):
+    graphs = [parse(t) for t in ("sum_layers(U)", "sum_layers(mul(log(U), l1_norm(G)))", "mean_layers(sub(log(M), log(U)))")]
+    codes = problem.fitness_codes
+    stats = memory_stats(problem.settings, codes)
+    want, why = score_matrix_by_arch(graphs, codes, stats)
+    got, got_why = score_matrix(graphs, codes, stats)
+    assert np.array_equal(got, want, equal_nan=True) and got_why == why and np.isfinite(got).all()
+    assert np.allclose(got[0], [sum(L.act_units for L in stats[c].layers) for c in codes])
+
+
 def test_a_train_split_of_many_pools_stays_resident_across_generations(problem, monkeypatch):
     """Whole-split runs (macro: 216 train archs = 4 pools) must not evict their own pools each generation:
     that rebuilt every terminal per generation (a third of a run's time)."""

@@ -2,7 +2,7 @@
 
 Layer terminals take a ``LayerStats``, net terminals a ``NetStats``. ``P``, ``KA``, ``IW`` and ``loss``
 give every DSL type a terminal, which DEAP's generators need to close a branch of that type. ``M``
-(a layer's compute) extends SasWOT's vocabulary and is opt-in.
+(a layer's compute) and ``U`` (a layer's activation count) extend SasWOT's vocabulary and are opt-in.
 """
 
 from __future__ import annotations
@@ -47,6 +47,14 @@ def macs(layer: LayerStats) -> torch.Tensor:
     conv or linear layer, so Σ_layers M is the FLOPs proxy's count; for a transposed conv it counts
     every output position's full fan-in (stride² × its MACs). Opt-in (``--extra-terminals M``)."""
     return torch.tensor(float(layer.act_units * math.prod(layer.weight_shape[1:])), device=layer.W.device)
+
+
+@primitive("U", (((), S),), kind="terminal", opt_in=True)
+def units(layer: LayerStats) -> torch.Tensor:
+    """U: the layer's output units C·H·W per input (the full count, not the kept sketch), so Σ_layers U is
+    the net's activation count, a complexity measure that tracks capacity and runtime where FLOPs do not
+    (Dollár, Singh & Girshick 2021, "Fast and accurate model scaling"). Opt-in (``--extra-terminals U``)."""
+    return torch.tensor(float(layer.act_units), device=layer.W.device)
 
 
 @primitive("KA", (((), SqB),), kind="terminal")
