@@ -13,7 +13,8 @@ import torch
 from zeroseg.cli.main import main
 from zeroseg.correlation.split import split_of
 from zeroseg.discovery.problem import ProxyDiscovery
-from zeroseg.dsl import parse
+from zeroseg.discovery.run import library_seeds
+from zeroseg.dsl import NS, parse
 from zeroseg.evolution import EvolutionConfig, evolve
 
 SMALL = dict(samples=6, repeats=2, archs=6, seed=0)
@@ -317,3 +318,16 @@ def test_reports_score_the_archs_after_one_a_proxy_fails_on(cache):
     kept, why_kept = score_matrix([g], codes, stats, keep_going=True)
     assert np.isnan(dropped[0]).all() and why == why_kept and codes[0] in why[0]
     assert np.isnan(kept[0, 0]) and np.isfinite(kept[0, 1:]).all()
+
+
+def test_library_seeds_are_those_the_search_can_mutate(cache):
+    """``activations`` (sum_layers(U)) seeds only a search that draws U: seeded without it, its first
+    mutation failed (KeyError 'U'); a seed outside the vocabulary given by hand is one clear error."""
+    plain, with_u = library_seeds(()), library_seeds(("U",))
+    assert "sum_layers(U)" in with_u and "sum_layers(U)" not in plain and set(plain) < set(with_u)
+    stats = dict(cache_dir=cache, resolution=32, batch_size=4)
+    p = ProxyDiscovery("micro", stats, seeds=with_u, seed_share=1.0, extra_terminals=("U",), **SMALL)
+    rng = np.random.default_rng(0)
+    assert all(p.mutate(g, rng).type is NS for g in p.seeds)
+    with pytest.raises(ValueError, match=r"seed sum_layers\(U\) uses U, which this search does not draw"):
+        ProxyDiscovery("micro", stats, seeds=["sum_layers(U)"], **SMALL)

@@ -38,7 +38,7 @@ from zeroseg.discovery.fitness import score_matrix, tau_fitnesses
 from zeroseg.discovery.partners import partner_vector
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import NS, ProxyGraph, S, from_deap, graph_key, make_pset, parse, random_graph, to_deap
-from zeroseg.dsl.primitives import vocabulary
+from zeroseg.dsl.primitives import outside_vocabulary, vocabulary
 from zeroseg.evolution.executors import ProblemSpec
 from zeroseg.evolution.problem import Fitness
 
@@ -111,6 +111,10 @@ class ProxyDiscovery:
         if not partner_weights or not all(w > 0 for w in partner_weights):
             raise ValueError(f"partner_weights must be positive numbers, got {list(partner_weights)}")
         self.extra = vocabulary_extra(extra_terminals)  # an unknown name fails here, listing the opt-in ones
+        for g in self.seeds:  # mutation maps every node onto the search's DEAP primitives
+            if missing := outside_vocabulary([n.op for n in g.nodes], self.extra):
+                raise ValueError(f"seed {g.text} uses {', '.join(missing)}, which this search does not draw; "
+                                 f"name it in extra_terminals (--extra-terminals)")
         if partner is not None:
             self.partner_scores  # a bad partner name fails here, before any search
 

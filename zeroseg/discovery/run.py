@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.shards import ShardedDiscovery
 from zeroseg.discovery.statstore import precompute
+from zeroseg.dsl.primitives import outside_vocabulary
 from zeroseg.paths import cache_dir
 from zeroseg import provenance
 from zeroseg.evolution import EvolutionConfig, EvolutionResult, evolve, make_executor
@@ -96,12 +97,19 @@ def scores_csv(o: DiscoverOptions, space: str | None = None) -> str | None:
     return shipped_scores(space or o.space, o.resolution, o.batch_size, o.data_seed)
 
 
+def library_seeds(extra: Sequence[str]) -> list[str]:
+    """The library's DSL baselines the search can express: one that needs an opt-in terminal the run
+    did not name (``activations`` needs ``U``) is no seed there, as the search could not mutate it."""
+    return [g.text for g, _ in rep.library_baselines().values()
+            if not outside_vocabulary([n.op for n in g.nodes], extra)]
+
+
 def problem_for(o: DiscoverOptions) -> ProxyDiscovery:
     """``data_seed`` fixes the archs, their train samples and the statistics (so runs with other search
     seeds reuse the cache and are compared on the same archs); ``seed`` drives the search only."""
     stats = dict(cache_dir=str(Path(o.cache).resolve()), resolution=o.resolution, batch_size=o.batch_size,
                  seed=o.data_seed, **o.stats_extra)
-    seeds = [g.text for g, _ in rep.library_baselines().values()] if o.seed_library else []
+    seeds = library_seeds(o.extra_terminals) if o.seed_library else []
     return ProxyDiscovery(o.space, stats, samples=o.samples, repeats=o.repeats, archs=o.archs, seed=o.data_seed,
                           device=o.device, layer_share=o.layer_share, seed_share=o.seed_share, seeds=seeds,
                           partner=o.partner, scores_csv=scores_csv(o), partner_weights=o.partner_weights,

@@ -126,6 +126,12 @@ def vocabulary(extra: Sequence[str] = ()) -> tuple[Entry[Callable], ...]:
     return tuple(e for e in PRIMITIVES.entries() if not e.opt_in or e.name in extra)
 
 
+def outside_vocabulary(ops: Sequence[str], extra: Sequence[str] = ()) -> list[str]:
+    """The ops among ``ops`` a search with opt-in ``extra`` cannot draw (sorted, each once)."""
+    names = {e.name for e in vocabulary(extra)}
+    return sorted(set(ops) - names)
+
+
 def signature_table() -> dict[tuple[str, tuple[type, ...]], type]:
     """``(op, argument types) -> result type`` for every registered signature (built once)."""
     if not _TABLE:
