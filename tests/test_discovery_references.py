@@ -82,3 +82,14 @@ def test_held_out_curve_uses_folds_not_the_whole_split(micro):
     curve = held_out_curve(train, acc, 2, 4, seed=0)
     full = fit_ensemble(train, acc, max_terms=1, folds=4, seed=0)["train_tau"]
     assert all(np.isfinite(curve)) and curve[0] != pytest.approx(full)
+
+
+def test_a_later_term_may_weigh_less_than_the_first():
+    """acc = u − 0.4·v: the fit must reach weights (1, −0.5) (ratio −0.5, the grid's nearest). With the
+    first weight drawn from the grid it was pinned to 0.25, so the ratio could only be −1, −2 or −4."""
+    rng = np.random.default_rng(0)
+    u, v = rng.uniform(size=300), rng.uniform(size=300)
+    acc = u - 0.4 * v
+    block = fit_ensemble({"u": u, "v": v}, acc, max_terms=2, folds=5, seed=0)
+    assert [(t.name, t.weight) for t in terms_of(block)] == [("u", 1.0), ("v", -0.5)]
+    assert block["train_tau"] > kendall(u - v, acc) and block["first_weights"] == [-1.0, 1.0]

@@ -3,7 +3,8 @@
 SasWOT (Eq. 3–4) adds two AVT-normalised proxies with equal weights. Here the terms come from the
 search (the best distinct evolved DSL expressions) and from zeroseg's own library proxies, and a
 greedy forward selection adds the (term, weight) pair that raises the train Kendall-τ most, up to
-``max_terms``. To keep it from fitting the 347 / 241 train archs, the number of terms is chosen by
+``max_terms``. τ ignores scale, so the first term's weight is ±1 and the grid gives the later terms'
+weights relative to it (a lighter correction term as well as a heavier one). To keep it from fitting the 347 / 241 train archs, the number of terms is chosen by
 K-fold cross-validation *within* the train split (select on K−1 folds, score the held-out fold),
 a term must raise the held-out τ by ``min_gain`` to be kept, and then the selection is refitted on
 the whole train split with that many terms. AVT bounds are the train split's min/max. The test
@@ -22,7 +23,8 @@ from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.combine import bounds
 from zeroseg.proxies.avt import normalize
 
-WEIGHTS = (-1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)
+WEIGHTS = (-1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)  # a later term's weight, relative to the first's
+FIRST_WEIGHTS = (-1.0, 1.0)  # the first term fixes the scale and the sign
 MIN_FOLD = 5  # archs in a held-out fold (fewer make its τ meaningless)
 
 
@@ -91,15 +93,18 @@ def greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int, we
     """Forward selection on archs ``idxs`` (one index array per part): the path of (each part's terms,
     train τ) after 1..max_terms steps, τ being the lowest over the parts (one part: its τ); the parts'
     terms differ only in their bounds (``_part_bounds``). Each step scores every (term, weight) at once
-    (``tau_rows``); ties go to the first in name order."""
+    (``tau_rows``); ties go to the first in name order. The first step's weight is ±1
+    (``FIRST_WEIGHTS``): were it drawn from ``weights``, a tie among the positive ones would pin it to the
+    smallest, and every later term would weigh at least as much as the first."""
     lims = _part_bounds(parts, idxs, per_part)
     names = sorted(lims[0])
     ys = [acc[i] for (_, acc), i in zip(parts, idxs)]
     units = [{n: Term(n, 1.0, *lim[n]).apply(v[n][i]) for n in names} for (v, _), i, lim in zip(parts, idxs, lims)]
     current: list[tuple[str, float]] = []
     totals, path = [np.zeros(len(i)) for i in idxs], []
-    for _ in range(max_terms):
-        options = [(n, float(w)) for n in names if all(c != n for c, _ in current) for w in weights]
+    for step in range(max_terms):
+        grid = FIRST_WEIGHTS if step == 0 else weights
+        options = [(n, float(w)) for n in names if all(c != n for c, _ in current) for w in grid]
         if not options:
             break
         taus = np.min([tau_rows(np.stack([tot + w * unit[n] for n, w in options]), y)
@@ -158,6 +163,7 @@ def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: i
     terms, train_tau = path[-1][0][0], path[-1][1]  # shared bounds: every part's terms are the same
     return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
             "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
+            "first_weights": list(FIRST_WEIGHTS),
             "candidates": len(set.intersection(*(set(v) for v, _ in parts)))}
 
 
