@@ -10,7 +10,7 @@ import pytest
 from zeroseg.correlation.metrics import kendall
 from zeroseg.discovery.archs import plan_archs
 from zeroseg.discovery.combine import bounds
-from zeroseg.discovery.ensemble import combine, fit_ensemble, held_out_curve, terms_of
+from zeroseg.discovery.ensemble import WEIGHTS, combine, fit_ensemble, greedy, held_out_curve, terms_of
 from zeroseg.discovery.fitness import sampled_tau
 from zeroseg.discovery.partners import table_baselines
 from zeroseg.discovery.references import avt_scores, best_avt_combo, one_hot, pool_ranks, references
@@ -93,3 +93,26 @@ def test_a_later_term_may_weigh_less_than_the_first():
     block = fit_ensemble({"u": u, "v": v}, acc, max_terms=2, folds=5, seed=0)
     assert [(t.name, t.weight) for t in terms_of(block)] == [("u", 1.0), ("v", -0.5)]
     assert block["train_tau"] > kendall(u - v, acc) and block["first_weights"] == [-1.0, 1.0]
+
+
+def test_beam_finds_a_pair_of_weaker_terms_that_greedy_misses():
+    """acc = a − b exactly; c is acc plus noise and the best single term. Plain greedy commits to c;
+    the beam keeps a, whose partner −b ranks every arch right."""
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(size=120), rng.uniform(size=120)
+    acc = a - b
+    vectors = {"a": a, "b": b, "c": acc + rng.normal(scale=0.25, size=120)}
+    parts, idx = [(vectors, acc)], [np.arange(120)]
+    plain = greedy(parts, idx, 2, WEIGHTS, beam=1)
+    wide = greedy(parts, idx, 2, WEIGHTS)
+    assert plain[0][0][0][0].name == "c" and plain[1][1] < 0.95
+    assert {(t.name, t.weight) for t in wide[1][0][0]} == {("a", 1.0), ("b", -1.0)} and wide[1][1] > 0.99
+    assert wide[0][1] == plain[0][1]  # one term: the same best single term
+
+
+def test_a_term_resolved_only_by_rounding_is_no_candidate():
+    """1.7 + 1e-8·acc ranks the archs perfectly in float64, but its range is float32 rounding: left out."""
+    rng = np.random.default_rng(2)
+    u, acc = rng.uniform(size=100), rng.uniform(size=100)
+    block = fit_ensemble({"tiny": 1.7 + 1e-8 * acc, "u": u + acc}, acc, max_terms=1, folds=5, seed=0)
+    assert [t.name for t in terms_of(block)] == ["u"] and block["candidates"] == 2

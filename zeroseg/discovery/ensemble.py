@@ -25,6 +25,8 @@ from zeroseg.proxies.avt import normalize
 
 WEIGHTS = (-1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0)  # a later term's weight, relative to the first's
 FIRST_WEIGHTS = (-1.0, 1.0)  # the first term fixes the scale and the sign
+BEAM = 8  # partial combinations kept per step of the forward selection
+REL_RANGE = 1e-5  # a term's train range must exceed this share of its magnitude (float32 eps ≈ 1.2e-7)
 MIN_FOLD = 5  # archs in a held-out fold (fewer make its τ meaningless)
 
 
@@ -70,13 +72,20 @@ def tau_rows(rows: np.ndarray, y: np.ndarray, chunk: int = 64) -> np.ndarray:
 Part = tuple[Mapping[str, np.ndarray], np.ndarray]  # one train pool: candidate name → scores, accuracy
 
 
+def resolved(lim: tuple[float, float] | None) -> bool:
+    """A range wider than float32 rounding (``REL_RANGE`` of its magnitude): a term whose scores differ
+    only in their last digits (``sigmoid(log(x))`` near 1) ranks archs by rounding noise, and AVT
+    would blow that noise up to [0, 1]."""
+    return lim is not None and lim[1] - lim[0] > REL_RANGE * max(abs(lim[0]), abs(lim[1]))
+
+
 def _joint_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray]) -> dict[str, tuple[float, float]]:
     """Each candidate's AVT (min, max) over the archs ``idxs`` of every part; one pair per term, so a
-    term means the same on every space (names missing from a part are left out)."""
+    term means the same on every space (names missing from a part, and unresolved ranges, are left out)."""
     names = set.intersection(*(set(v) for v, _ in parts))
     lims = {n: bounds(np.concatenate([np.asarray(v[n], float)[i] for (v, _), i in zip(parts, idxs)]))
             for n in names}
-    return {n: b for n, b in lims.items() if b is not None}
+    return {n: b for n, b in lims.items() if resolved(b)}
 
 
 def _part_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray], per_part: bool) -> list[dict[str, tuple[float, float]]]:
@@ -89,33 +98,46 @@ def _part_bounds(parts: Sequence[Part], idxs: Sequence[np.ndarray], per_part: bo
 
 
 def greedy(parts: Sequence[Part], idxs: Sequence[np.ndarray], max_terms: int, weights: Sequence[float],
-            per_part: bool = False) -> list[tuple[list[list[Term]], float]]:
+           per_part: bool = False, beam: int = BEAM) -> list[tuple[list[list[Term]], float]]:
     """Forward selection on archs ``idxs`` (one index array per part): the path of (each part's terms,
     train τ) after 1..max_terms steps, τ being the lowest over the parts (one part: its τ); the parts'
-    terms differ only in their bounds (``_part_bounds``). Each step scores every (term, weight) at once
-    (``tau_rows``); ties go to the first in name order. The first step's weight is ±1
+    terms differ only in their bounds (``_part_bounds``). Each step extends each of the ``beam`` best
+    combinations of the last step by every (term, weight), scored at once (``tau_rows``), and keeps the
+    ``beam`` best distinct ones (one: plain greedy, which commits to the best single term and may miss
+    a pair of weaker ones); ties go to the first in name order. The first step's weight is ±1
     (``FIRST_WEIGHTS``): were it drawn from ``weights``, a tie among the positive ones would pin it to the
     smallest, and every later term would weigh at least as much as the first."""
     lims = _part_bounds(parts, idxs, per_part)
     names = sorted(lims[0])
     ys = [acc[i] for (_, acc), i in zip(parts, idxs)]
     units = [{n: Term(n, 1.0, *lim[n]).apply(v[n][i]) for n in names} for (v, _), i, lim in zip(parts, idxs, lims)]
-    current: list[tuple[str, float]] = []
-    totals, path = [np.zeros(len(i)) for i in idxs], []
+    kept: list[tuple[tuple[tuple[str, float], ...], list[np.ndarray]]] = [((), [np.zeros(len(i)) for i in idxs])]
+    path = []
     for step in range(max_terms):
         grid = FIRST_WEIGHTS if step == 0 else weights
-        options = [(n, float(w)) for n in names if all(c != n for c, _ in current) for w in grid]
-        if not options:
+        scored: list[tuple[float, tuple[tuple[str, float], ...], list[np.ndarray]]] = []
+        for current, totals in kept:
+            used = {c for c, _ in current}
+            options = [(n, float(w)) for n in names if n not in used for w in grid]
+            if not options:
+                continue
+            taus = np.min([tau_rows(np.stack([tot + w * unit[n] for n, w in options]), y)
+                           for tot, unit, y in zip(totals, units, ys)], axis=0)
+            for k in np.argsort(-np.nan_to_num(taus, nan=-np.inf), kind="stable")[:beam]:
+                if np.isfinite(taus[k]):
+                    n, w = options[k]
+                    scored.append((float(taus[k]), current + ((n, w),),
+                                   [tot + w * unit[n] for tot, unit in zip(totals, units)]))
+        if not scored:
             break
-        taus = np.min([tau_rows(np.stack([tot + w * unit[n] for n, w in options]), y)
-                       for tot, unit, y in zip(totals, units, ys)], axis=0)
-        if not np.isfinite(taus).any():
-            break
-        k = int(np.nanargmax(taus))
-        name, w = options[k]
-        current = current + [(name, w)]
-        totals = [tot + w * unit[name] for tot, unit in zip(totals, units)]
-        path.append(([[Term(n, w, *lim[n]) for n, w in current] for lim in lims], float(taus[k])))
+        scored.sort(key=lambda e: -e[0])  # stable: within a τ, earlier combinations and names first
+        seen, kept = set(), []
+        for tau, combo, totals in scored:
+            if frozenset(combo) not in seen and len(kept) < beam:
+                seen.add(frozenset(combo))
+                kept.append((combo, totals))
+        best_tau, best = scored[0][0], kept[0][0]
+        path.append(([[Term(n, w, *lim[n]) for n, w in best] for lim in lims], best_tau))
     return path
 
 
@@ -163,7 +185,7 @@ def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: i
     terms, train_tau = path[-1][0][0], path[-1][1]  # shared bounds: every part's terms are the same
     return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
             "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
-            "first_weights": list(FIRST_WEIGHTS),
+            "first_weights": list(FIRST_WEIGHTS), "beam": BEAM, "rel_range": REL_RANGE,
             "candidates": len(set.intersection(*(set(v) for v, _ in parts)))}
 
 
