@@ -2,12 +2,12 @@
 
 SasWOT (Eq. 3–4) adds two AVT-normalised proxies with equal weights. Here the terms come from the
 search (the best distinct evolved DSL expressions) and from zeroseg's own library proxies, and a
-greedy forward selection adds the (term, weight) pair that raises the train Kendall-τ most, up to
-``max_terms``. τ ignores scale, so the first term's weight is ±1 and the grid gives the later terms'
-weights relative to it (a lighter correction term as well as a heavier one). To keep it from fitting the 347 / 241 train archs, the number of terms is chosen by
-K-fold cross-validation *within* the train split (select on K−1 folds, score the held-out fold),
-a term must raise the held-out τ by ``min_gain`` to be kept, and then the selection is refitted on
-the whole train split with that many terms. AVT bounds are the train split's min/max. The test
+forward selection (a beam of the best partial sums) adds the (term, weight) pairs that raise the
+train Kendall-τ most, up to ``max_terms``. τ ignores scale, so the first term's weight is ±1 and the
+grid weighs later terms relative to it. To keep it from fitting the 347 / 241 train archs, the number
+of terms is chosen by K-fold cross-validation *within* the train split (select on K−1 folds, score
+the held-out fold), a term must raise the held-out τ by ``min_gain`` to be kept, and then the
+selection is refitted on the whole train split with that many terms. AVT bounds are the train split's min/max. The test
 split is never read here.
 """
 

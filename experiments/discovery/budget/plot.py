@@ -36,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"[plot] no report.json in {', '.join(missing)}", file=sys.stderr)
         return 2
-    panels: dict[str, list[Path]] = {}
+    panels: dict[str, list[tuple[Path, int]]] = {}
     for run in args.runs:
-        panels.setdefault(label(run)[0], []).append(run)
+        title, seed = label(run)
+        panels.setdefault(title, []).append((run, seed))
     fig, axes = plt.subplots(1, len(panels), figsize=(max(8.5, 6.5 * len(panels)), 4.6), sharey=True, squeeze=False)
     for ax, (title, runs) in zip(axes[0], panels.items()):
-        for i, run in enumerate(runs):
-            seed = label(run)[1]
+        for i, (run, seed) in enumerate(runs):
             for name, style in (("log.csv", "-"), ("log_random.csv", "--")):
                 log = pd.read_csv(run / name)
                 kind = "evolution" if name == "log.csv" else "random search"

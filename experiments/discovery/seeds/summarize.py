@@ -3,7 +3,6 @@
     python experiments/discovery/seeds/summarize.py > experiments/discovery/seeds/summary.md
     python experiments/discovery/seeds/summarize.py --runs DIR ... --budgets 400 1000 4000 --csv OUT.csv
 
-
 Reads the runs' ``report.json`` and ``log*.csv`` (written by ``zeroseg discover --compare-random``;
 seed 0 is experiments/discovery/self_contained/<space>_seed0, seeds 1–2 are <space>_seed<s> here).
 Two questions: (1) the search's own objective, the best train fitness reached after N evaluations
