@@ -1,5 +1,6 @@
 """The found-proxy road: write a multi-term found proxy → ``zeroseg score`` with it on a TNB101
-arch → a segmenter search (``--scorer FILE``) → its scores equal the core's on the same genotypes."""
+arch → a segmenter search (``--scorer FILE``) → its scores equal the core's on the same genotypes
+under the search's setup (whose AVT bounds the terms then take: ``dsl_proxy.term_bounds``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from zeroseg.cli.main import main
 from zeroseg.proxies import score_genotype, score_many, write_found_proxy
 from zeroseg.scorers import ScoringSetup
-from zeroseg.scorers.batch import scoring_batch
+from zeroseg.scorers.batch import batch_name, scoring_batch
 from zeroseg.search.run import SearchOptions, search
 
 ARCH = "64-41414-1_00_210"
@@ -36,5 +37,6 @@ def test_found_proxy_from_file_to_score_to_search(tmp_path, camvid_root, capsys)
     setup = ScoringSetup("gas", data_root=str(camvid_root), input_size=(64, 64), batch_size=2, seed=0)
     x, y, _ = scoring_batch(setup.dataset, setup.data_root, setup.input_size, setup.batch_size, setup.seed)
     for text, value in zip(valid["genotype"], valid["objective_score"]):
-        direct = score_genotype([str(path)], "gas", text, (x, y), num_classes=setup.num_classes, seed=0)
+        direct = score_genotype([str(path)], "gas", text, (x, y), num_classes=setup.num_classes, seed=0,
+                                batch_name=batch_name(setup.dataset, setup.seed))
         assert value == pytest.approx(direct[str(path)].value, rel=1e-9)

@@ -46,14 +46,20 @@ def avt_file(tmp_path_factory):
     return path
 
 
+def fitted(name: str) -> bool:
+    """A found proxy with a ``# setup:``: scored at that setup, where its stored AVT bounds hold."""
+    return bool(create_proxy(name).contract.get("setup"))
+
+
 @pytest.fixture(scope="module")
 def twice(avt_file):
-    """Every proxy scored on two fresh contexts (same seed)."""
+    """Every proxy scored on two fresh contexts (same seed): at ``SETUP``, a found proxy at its own setup."""
     mp = pytest.MonkeyPatch()
     mp.setattr(avt, "AVT_FILE", avt_file)
     try:
-        names = list_proxies()
-        return score_many(names, ARCH, **SETUP), score_many(names, ARCH, **SETUP)
+        plain = [n for n in list_proxies() if not fitted(n)]
+        found = [n for n in list_proxies() if fitted(n)]
+        return tuple({**score_many(plain, ARCH, **SETUP), **score_many(found, ARCH, seed=0)} for _ in range(2))
     finally:
         mp.undo()
 

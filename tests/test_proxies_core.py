@@ -21,7 +21,10 @@ from zeroseg.spaces import create_space, list_spaces
 from zeroseg.stats import load_batch
 
 SMALL = dict(resolution=64, batch_size=2, seed=0)
-UNIT_AVT = {"saswot_minus": (0.0, 1.0), "nwot": (0.0, 1.0)}  # saswot = saswot_minus + nwot
+# saswot = saswot_minus + nwot; a found proxy's terms get bounds (0, 1) too: off their fitted setup they take
+# the context's bounds (dsl_proxy.term_bounds), which are otherwise estimated from 30 networks per space
+UNIT_AVT = {"saswot_minus": (0.0, 1.0), "nwot": (0.0, 1.0),
+            **{t["expression"]: (0.0, 1.0) for n in list_proxies() for t in resolve_proxy(n).contract.get("terms", ())}}
 INLINE = "sum_layers(to_sum(abs(G)))"
 
 

@@ -15,6 +15,7 @@ from zeroseg.correlation.scores import compute_scores, pick_archs, suite_zero_fr
 from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import correlation_rows, write_table
 from zeroseg.proxies import list_proxies, resolve_proxy, split_refs
+from zeroseg.proxies.scoring import scoring_setup
 from zeroseg.stats import StatsCache
 
 
@@ -59,6 +60,11 @@ def space_scores(args: argparse.Namespace, space: str, proxies: list[str] | None
 def correlate(args: argparse.Namespace, log: Callable[[str], None] = print) -> pd.DataFrame:
     """Compute the Table 3 rows for every requested space; write JSON/CSV/MD and plots."""
     proxies = proxy_names(args.proxy, args.source)
+    if args.source == "ours":  # the found proxies' own setup unless given (``scoring_setup``)
+        setup, why = scoring_setup(proxies, args.resolution, args.batch_size)
+        args.resolution, args.batch_size = setup["resolution"], setup["batch_size"]
+        if why:
+            log(f"[correlate] {why} (pass --resolution / --batch-size to change)")
     frames = []
     for space in args.space:
         table, scores = space_scores(args, space, proxies, log)

@@ -9,6 +9,11 @@ of terms is chosen by K-fold cross-validation *within* the train split (select o
 the held-out fold), a term must raise the held-out τ by ``min_gain`` to be kept, and then the
 selection is refitted on the whole train split with that many terms. AVT bounds are the train split's min/max. The test
 split is never read here.
+
+The candidate pool itself is chosen the same way (``fit_pools``): with hundreds of evolved candidates
+the selection on K−1 folds finds terms that do not hold on the held-out fold, so nested pools (the
+library and built-ins, plus the best 0, 3, 10, 30 evolved expressions) are compared by their held-out
+curves, averaged over ``FOLD_REPEATS`` K-fold splits, and the best pool (the smaller on a tie) is fitted.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ FIRST_WEIGHTS = (-1.0, 1.0)  # the first term fixes the scale and the sign
 BEAM = 8  # partial combinations kept per step of the forward selection
 REL_RANGE = 1e-5  # a term's train range must exceed this share of its magnitude (float32 eps ≈ 1.2e-7)
 MIN_FOLD = 5  # archs in a held-out fold (fewer make its τ meaningless)
+POOL_TIERS = (0, 3, 10, 30)  # evolved candidates (best first; per search when pooled) in the pools fit_pools compares
+FOLD_REPEATS = 3  # K-fold splits (fold seeds seed, seed + 1, …) whose held-out curves fit_pools averages
 
 
 @dataclass(frozen=True)
@@ -147,9 +154,13 @@ def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
 
 
 def held_out_curve_parts(parts: Sequence[Part], max_terms: int, folds: int, seed: int,
-                         weights: Sequence[float] = WEIGHTS, per_part: bool = False) -> list[float]:
+                         weights: Sequence[float] = WEIGHTS, per_part: bool = False, repeats: int = 1) -> list[float]:
     """Mean held-out-fold τ (lowest over the parts) after 1..max_terms greedy steps fitted on the
-    other folds; fold f of every part is held out together (``per_part``: see ``_part_bounds``)."""
+    other folds; fold f of every part is held out together (``per_part``: see ``_part_bounds``);
+    ``repeats`` K-fold splits (fold seeds ``seed``, ``seed + 1``, …) averaged."""
+    if repeats > 1:
+        curves = [held_out_curve_parts(parts, max_terms, folds, seed + r, weights, per_part) for r in range(repeats)]
+        return [float(np.nanmean(c)) if np.isfinite(c).any() else float("nan") for c in np.array(curves).T]
     split = [_folds(len(acc), folds, seed) for _, acc in parts]
     scores = np.full((folds, max_terms), np.nan)
     for f in range(folds):
@@ -168,15 +179,22 @@ def held_out_curve(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms
     return held_out_curve_parts([(vectors, acc)], max_terms, folds, seed, weights)
 
 
+def usable_folds(parts: Sequence[Part], folds: int) -> int:
+    """At most ``folds``, and no held-out fold smaller than ``MIN_FOLD`` archs (< 2: no cross-validation)."""
+    return min([folds] + [len(acc) // MIN_FOLD for _, acc in parts])
+
+
 def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: int = 0, min_gain: float = 0.005,
-              weights: Sequence[float] = WEIGHTS) -> dict[str, Any]:
+              weights: Sequence[float] = WEIGHTS, repeats: int = 1, curve: Sequence[float] | None = None) -> dict[str, Any]:
     """``fit_ensemble`` over several train pools at once (a proxy for more than one space): the
-    objective is the lowest τ over the pools, AVT bounds span them all."""
-    folds = min([folds] + [len(acc) // MIN_FOLD for _, acc in parts])
+    objective is the lowest τ over the pools, AVT bounds span them all (``curve``: the held-out curve,
+    when the caller has it)."""
+    folds = usable_folds(parts, folds)
     if folds < 2:  # too few archs to hold any out: one term, the best on train
         curve, max_terms = [float("nan")], 1
-    else:
-        curve = held_out_curve_parts(parts, max_terms, folds, seed, weights)
+    elif curve is None:
+        curve = held_out_curve_parts(parts, max_terms, folds, seed, weights, repeats=repeats)
+    curve = list(curve)
     size, best = 1, curve[0]
     for k in range(2, len(curve) + 1):
         if np.isfinite(curve[k - 1]) and curve[k - 1] > best + min_gain:
@@ -185,7 +203,7 @@ def fit_parts(parts: Sequence[Part], max_terms: int = 4, folds: int = 5, seed: i
     terms, train_tau = path[-1][0][0], path[-1][1]  # shared bounds: every part's terms are the same
     return {"terms": [asdict(t) for t in terms], "size": len(terms), "train_tau": float(train_tau),
             "held_out_tau": curve, "folds": folds, "min_gain": min_gain, "weights_grid": list(weights),
-            "first_weights": list(FIRST_WEIGHTS), "beam": BEAM, "rel_range": REL_RANGE,
+            "first_weights": list(FIRST_WEIGHTS), "beam": BEAM, "rel_range": REL_RANGE, "fold_repeats": repeats,
             "candidates": len(set.intersection(*(set(v) for v, _ in parts)))}
 
 
@@ -196,6 +214,23 @@ def fit_ensemble(vectors: Mapping[str, np.ndarray], acc: np.ndarray, max_terms: 
     ``vectors``: candidate term name → scores on the train pool (sign already applied or not: the
     weights may be negative). Returns the terms, the held-out curve and the train τ of each size."""
     return fit_parts([(vectors, acc)], max_terms, folds, seed, min_gain, weights)
+
+
+def fit_pools(pools: Sequence[Mapping[str, np.ndarray]], acc: np.ndarray, max_terms: int = 4, folds: int = 5,
+              seed: int = 0, min_gain: float = 0.005, weights: Sequence[float] = WEIGHTS,
+              repeats: int = FOLD_REPEATS) -> dict[str, Any]:
+    """``fit_ensemble`` on the candidate pool (of nested ``pools``, smallest first) whose held-out curve,
+    averaged over ``repeats`` K-fold splits of the train split, peaks highest (the first on a tie);
+    its size is chosen on that curve. The block lists every pool's curve."""
+    k = usable_folds([(pools[0], acc)], folds)
+    if k < 2:
+        return {**fit_ensemble(pools[-1], acc, max_terms, folds, seed, min_gain, weights), "pools": [], "pool_chosen": None}
+    curves = [held_out_curve_parts([(p, acc)], max_terms, k, seed, weights, repeats=repeats) for p in pools]
+    peaks = [np.nanmax(c) if np.isfinite(c).any() else -np.inf for c in curves]
+    chosen = int(np.argmax(peaks))
+    block = fit_parts([(pools[chosen], acc)], max_terms, folds, seed, min_gain, weights, repeats, curves[chosen])
+    return {**block, "pool_chosen": chosen,
+            "pools": [{"candidates": len(p), "held_out_tau": c, "peak": float(m)} for p, c, m in zip(pools, curves, peaks)]}
 
 
 def terms_of(block: Mapping[str, Any]) -> list[Term]:

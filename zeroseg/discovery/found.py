@@ -16,7 +16,7 @@ import numpy as np
 
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
-from zeroseg.discovery.ensemble import combine, terms_of
+from zeroseg.discovery.ensemble import POOL_TIERS, combine, terms_of
 from zeroseg.discovery.honest import DSL, honest_block, top_distinct
 from zeroseg.discovery.statstore import StatsSettings, precompute
 from zeroseg.discovery.transfer import OTHER, TRANSFER_TASKS, task_pool, transfer_block
@@ -29,6 +29,11 @@ def evaluated(checkpoint: Path) -> list[tuple[str, float]]:
     """(text, train fitness) of every valid candidate the search evaluated."""
     state = ckpt.load(checkpoint)
     return [(e.text, float(e.values[0])) for e in state.memo.values() if e.invalid is None and e.values]
+
+
+def pool_tiers(most: int) -> list[int]:
+    """The evolved-candidate counts of the nested pools compared on folds: ``POOL_TIERS`` below ``most``, and ``most``."""
+    return [k for k in POOL_TIERS if k < most] + [most]
 
 
 def pooled_texts(runs: Sequence[Path | str], per_search: int) -> list[str]:
@@ -70,7 +75,8 @@ def found_block(space: str, checkpoint: Path, train: Pool, test: Pool, samples: 
     train_v = {**baselines[0], **dsl_vectors(texts, train, settings, device)}
     test_v = {**baselines[1], **dsl_vectors(texts, test, settings, device)}
     block = honest_block(space, train_v, test_v, train.codes, test.codes, train.acc, test.acc, samples, metrics,
-                         max_terms=max_terms, folds=folds, n_boot=n_boot, seed=seed)
+                         max_terms=max_terms, folds=folds, n_boot=n_boot, seed=seed,
+                         tiers=[texts[:k] for k in pool_tiers(len(texts))])
     block["candidate_texts"] = texts
     block["_train_vectors"] = train_v
     return block
@@ -109,11 +115,18 @@ def term_expression(name: str) -> str:
     return name[len(DSL):] if name.startswith(DSL) else name.split(":", 1)[1]
 
 
+def found_setup(spaces: Sequence[str], o: Any) -> dict[str, Any]:
+    """The ``# setup:`` of a found proxy fitted on ``spaces`` under the options ``o``: where its AVT
+    bounds hold (elsewhere the library normalises its terms at the scoring setup, ``dsl_proxy``)."""
+    return dict(space="+".join(spaces), resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+
+
 def write_found(path: Path, block: Mapping[str, Any], setup: Mapping[str, Any], provenance: str) -> Path:
     """The found proxy as one ``.proxy`` file: its terms, weights, AVT bounds and statistics setup, so
     ``zeroseg score`` and ``zeroseg search --scorer`` use it unchanged on any network."""
     terms = [(t.weight, t.lo, t.hi, term_expression(t.name)) for t in terms_of(block["found"])]
     f = block["found"]
-    notes = (f"train τ {f['train']['kendall_mean']:.4f}, test τ {f['test']['kendall_mean']:.4f}; "
-             f"size chosen on {f['folds']} train folds",)
+    how = (f"candidate pool and size chosen on {f['fold_repeats']} × {f['folds']} train folds" if f.get("pools")
+           else f"size chosen on {f['folds']} train folds")
+    notes = (f"train τ {f['train']['kendall_mean']:.4f}, test τ {f['test']['kendall_mean']:.4f}; {how}",)
     return write_found_proxy(path, terms, setup, provenance, notes=notes)

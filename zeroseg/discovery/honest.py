@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from zeroseg.correlation.metrics import paired_bootstrap_diff
-from zeroseg.discovery.ensemble import combine, fit_ensemble, terms_of
+from zeroseg.discovery.ensemble import combine, fit_ensemble, fit_pools, terms_of
 from zeroseg.discovery.references import Reference, is_own, references
 
 DSL = "dsl:"
@@ -56,13 +56,26 @@ def strongest(rows: Sequence[dict[str, Any]], self_contained: bool) -> dict[str,
     return pick[0] if pick else None
 
 
+def candidate_pools(candidates: Mapping[str, np.ndarray], tiers: Sequence[Sequence[str]]) -> list[dict[str, np.ndarray]]:
+    """Nested candidate pools: every non-evolved candidate plus the evolved texts of each tier."""
+    fixed = {n: v for n, v in candidates.items() if not n.startswith(DSL)}
+    return [{**fixed, **{DSL + t: candidates[DSL + t] for t in tier if DSL + t in candidates}} for tier in tiers]
+
+
 def honest_block(space: str, train_vectors: Mapping[str, np.ndarray], test_vectors: Mapping[str, np.ndarray],
                  train_codes: Sequence[str], test_codes: Sequence[str], train_acc: np.ndarray,
                  test_acc: np.ndarray, samples: Sequence[Sequence[int]],
                  metrics: Callable[[np.ndarray, np.ndarray], dict[str, Any]], max_terms: int = 4, folds: int = 5,
-                 n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
-    """Fit the found proxy on train, score it and every reference on test (see the module doc)."""
-    fitted = fit_ensemble(own_candidates(train_vectors), train_acc, max_terms=max_terms, folds=folds, seed=seed)
+                 n_boot: int = 1000, seed: int = 0, tiers: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
+    """Fit the found proxy on train, score it and every reference on test (see the module doc).
+    ``tiers``: nested lists of evolved texts (best first); the candidate pool is then chosen among them on
+    held-out train folds (``ensemble.fit_pools``), else every candidate is one pool."""
+    candidates = own_candidates(train_vectors)
+    if tiers is None:
+        fitted = fit_ensemble(candidates, train_acc, max_terms=max_terms, folds=folds, seed=seed)
+    else:
+        fitted = fit_pools(candidate_pools(candidates, tiers), train_acc, max_terms=max_terms, folds=folds, seed=seed)
+        fitted["pool_tiers"] = [len(t) for t in tiers]
     return judged(space, fitted, train_vectors, test_vectors, train_codes, test_codes, train_acc, test_acc, samples,
                   metrics, n_boot, seed)
 

@@ -23,7 +23,7 @@ import numpy as np
 from zeroseg import provenance
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.ensemble import fit_parts, terms_of
-from zeroseg.discovery.found import dsl_vectors, evaluated, term_expression
+from zeroseg.discovery.found import dsl_vectors, evaluated, found_setup, term_expression
 from zeroseg.discovery.honest import judged, own_candidates, top_distinct
 from zeroseg.discovery.joint import JointDiscovery
 from zeroseg.discovery.problem import ProxyDiscovery
@@ -128,7 +128,7 @@ def discover_joint(o: DiscoverOptions, log: Callable[[str], None] = print) -> di
         raise ValueError(f"the joint search found no valid proxy in {main.evaluations} evaluations")
     baselines = space_baselines(o, parts)
     report["found"] = joint_found(o, parts, out / "checkpoint.json", baselines)
-    setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+    setup = found_setup(["micro", "macro"], o)
     flags = f"{rep.FOUND}-joint --seed {o.seed} --generations {o.generations} --population {o.population}"
     report["found"]["file"] = str(write_joint(out / "found.proxy", report["found"], setup, flags))
     if other is not None and other.best is not None:

@@ -16,7 +16,7 @@ import numpy as np
 from zeroseg.cli.options import device_opt, opt, seed_opt
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
-from zeroseg.discovery.found import found_block, transfer_for, write_found
+from zeroseg.discovery.found import found_block, found_setup, transfer_for, write_found
 from zeroseg.discovery.partners import shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
@@ -290,7 +290,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     if main.best is not None and o.max_terms > 0:
         report["found"] = _found(o, problem, out / "checkpoint.json", train_used, (train_all, test_vectors), log,
                                  o.transfer)
-        setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+        setup = found_setup([o.space], o)
         report["found"]["file"] = str(write_found(out / "found.proxy", report["found"], setup,
                                                   f"{rep.FOUND} --space {o.space} --seed {o.seed}{_search_flags(o)}"))
         if other is not None and other.best is not None:

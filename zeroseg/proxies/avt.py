@@ -23,7 +23,7 @@ import numpy as np
 
 from zeroseg.jsonio import write_text_atomic
 from zeroseg.proxies import avt_cache
-from zeroseg.proxies.base import create_proxy
+from zeroseg.proxies.base import Proxy, create_proxy
 from zeroseg.proxies.result import ProxyFailure
 
 AVT_FILE = Path(__file__).resolve().parent / "data" / "avt.json"
@@ -89,10 +89,15 @@ def weighted_sum(values: Sequence[Any], bounds: Sequence[tuple[float, float]], w
     return total
 
 
-def estimate_bounds(contexts: Sequence[Any], proxies: Sequence[str], log: Log = _stderr) -> dict:
+def made_proxy(proxy: str | Proxy) -> Proxy:
+    """A registered name as its ``Proxy``; a ``Proxy`` (e.g. inline DSL text) as it is."""
+    return proxy if isinstance(proxy, Proxy) else create_proxy(proxy)
+
+
+def estimate_bounds(contexts: Sequence[Any], proxies: Sequence[str | Proxy], log: Log = _stderr) -> dict:
     """Score ``proxies`` on every context; the JSON entry: min/max of the valid scores, the sample."""
-    values: dict[str, list[float]] = {p: [] for p in proxies}
-    made = [create_proxy(p) for p in proxies]
+    made = [made_proxy(p) for p in proxies]
+    values: dict[str, list[float]] = {p.name: [] for p in made}
     t0 = time.perf_counter()
     for i, ctx in enumerate(contexts, 1):
         for proxy in made:
@@ -114,12 +119,14 @@ def write_avt(key: str, entry: dict, path: Path) -> Path:
     return path
 
 
-def bounds_for(ctx: Any, proxies: Sequence[str], *, n: int | None = None, log: Log = _stderr
+def bounds_for(ctx: Any, proxies: Sequence[str | Proxy], *, n: int | None = None, log: Log = _stderr
                ) -> dict[str, tuple[float, float]]:
-    """AVT (min, max) of each of ``proxies`` under ``ctx.setup``; missing ones are estimated once
-    from ``n`` (default ``ON_DEMAND_SAMPLES``) sibling networks into the user's cache."""
+    """AVT (min, max) of each of ``proxies`` (names, or ``Proxy`` objects keyed by their name) under
+    ``ctx.setup``; missing ones are estimated once from ``n`` (default ``ON_DEMAND_SAMPLES``) sibling
+    networks into the user's cache."""
     key, n = ctx.setup.key, int(n or ON_DEMAND_SAMPLES)
-    found = {p: ctx.avt.get(p) or stored_bounds(key, p, n, ctx.seed, log) for p in proxies}
+    by_name = {made_proxy(p).name: p for p in proxies}
+    found = {p: ctx.avt.get(p) or stored_bounds(key, p, n, ctx.seed, log) for p in by_name}
     missing = [p for p, b in found.items() if b is None]
     if missing:
         if ctx.siblings is None:
@@ -127,7 +134,7 @@ def bounds_for(ctx: Any, proxies: Sequence[str], *, n: int | None = None, log: L
                                f"from: pass avt={{name: (min, max)}}")
         log(f"[avt] no stored AVT min/max for {', '.join(missing)} at {key}: estimating from {n} random "
             f"networks of {ctx.space} (once; written to {user_avt_file()})")
-        entry = estimate_bounds(ctx.siblings(n), missing, log)
+        entry = estimate_bounds(ctx.siblings(n), [by_name[p] for p in missing], log)
         short = [p for p in missing if p not in entry["bounds"] or
                  not entry["bounds"][p]["max"] > entry["bounds"][p]["min"]]
         if short:

@@ -17,12 +17,13 @@ A found proxy (discovery's winner: a small weighted sum of AVT-normalised terms,
 score = Σ_i w_i·(t_i − lo_i)/(hi_i − lo_i)) carries its terms and the statistics setup its bounds
 were estimated at, instead of one expression::
 
-    # setup: resolution=64 batch_size=8 seed=0 batch=camvid8-0123456789ab
+    # setup: space=micro resolution=64 batch_size=8 seed=0 batch=camvid8-0123456789ab
     # term: 0.75 -1.5 3.25 sum_layers(to_sum(abs(G)))
     # term: 0.25 81.3 100.6 slogdet(KH)
 
 (``term: <weight> <lo> <hi> <expression>``, 1..4 times, numbers as Python float text; ``setup:``
-space-separated ``key=value`` pairs). ``write_found_proxy`` writes one.
+space-separated ``key=value`` pairs, ``space`` one space or several joined by ``+``). The bounds hold
+under that setup only (``dsl_proxy.term_bounds``). ``write_found_proxy`` writes one.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def file_proxy(pf: ProxyFile, path: str | Path | None = None) -> Proxy:
     if pf.terms:
         named = [create_proxy(t.expression).needs for t in pf.terms if is_named(t.expression)]
         contract["needs"] = tuple(dict.fromkeys([*NEEDS, *(n for needs in named for n in needs)]))
-        fn = terms_fn(pf.terms, pf.name)
+        fn = terms_fn(pf.terms, pf.name, pf.setup_dict)
         contract.update(terms=[dict(weight=t.weight, lo=t.lo, hi=t.hi, expression=t.expression) for t in pf.terms],
                         setup=pf.setup_dict)
     else:

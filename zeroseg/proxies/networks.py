@@ -24,6 +24,7 @@ from zeroseg.spaces import create_space
 from zeroseg.stats.batch import CAMVID_CLASSES, load_batch
 from zeroseg.stats.collect import pixel_cross_entropy
 
+RESOLUTION, BATCH_SIZE = 256, 8  # the scoring setup when none is given (the bench's input size)
 FLOPS_INPUT = (256, 256)  # TNB101 FLOPs: the bench's input size, independent of the scoring resolution
 # A TNB101 net is convolutions with "same" padding, stride-2 halvings and stride-2 deconvolutions only: at
 # sizes that are multiples of its output stride every feature map is the input / 2^k exactly, so its
@@ -58,7 +59,7 @@ def tnb101_sample(space: str, n: int, seed: int) -> list[str]:
     return [codes[i] for i in sorted(pick)]
 
 
-def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, batch_size: int = 8, seed: int = 0,
+def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = RESOLUTION, batch_size: int = BATCH_SIZE, seed: int = 0,
                    device: str = "cpu", cache: Any = None, planned_needs: frozenset[str] = frozenset(),
                    avt: dict | None = None, **stats_options: Any) -> Context:
     """A TNB101 segmentsemantic network on the shipped CamVid batch (statistics cached by net_code)."""
@@ -84,7 +85,7 @@ def tnb101_context(net_code: str, *, resolution: int | tuple[int, int] = 256, ba
 def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, num_classes: int | None = None,
                      batch_name: str = "", seed: int = 0, device: str = "cpu", cache: Any = None,
                      planned_needs: frozenset[str] = frozenset(), avt: dict | None = None,
-                     resolution: int | tuple[int, int] = 256, batch_size: int = 8, **stats_options: Any) -> Context:
+                     resolution: int | tuple[int, int] = RESOLUTION, batch_size: int = BATCH_SIZE, **stats_options: Any) -> Context:
     """A genotype (or its text encoding) of the segmenter space ``space``, built with ``num_classes``.
 
     ``batch``: (images, labels) and ``batch_name`` naming it (a search passes its dataset batch);
@@ -111,7 +112,7 @@ def genotype_context(space: str, genotype: Any, batch: Batch | None = None, *, n
 
 def module_context(model: nn.Module | Callable[[], nn.Module], batch: Batch | None = None, *,
                    loss: Loss | None = None, seed: int = 0, device: str = "cpu", space: str = "module",
-                   resolution: int | tuple[int, int] = 256, batch_size: int = 8, num_classes: int = CAMVID_CLASSES,
+                   resolution: int | tuple[int, int] = RESOLUTION, batch_size: int = BATCH_SIZE, num_classes: int = CAMVID_CLASSES,
                    planned_needs: frozenset[str] = frozenset(), avt: dict | None = None,
                    siblings: Callable[[int], Sequence[Context]] | None = None, **stats_options: Any) -> Context:
     """Any ``nn.Module`` (used as is) or a factory returning one (called under ``seed``), on ``batch``

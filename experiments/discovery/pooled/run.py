@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.found import dsl_vectors, pooled_texts, transfer_for, write_found
+from zeroseg.discovery.found import dsl_vectors, found_setup, pool_tiers, pooled_texts, transfer_for, write_found
 from zeroseg.discovery.honest import honest_block
 from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
 from zeroseg.evolution import make_executor
@@ -51,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     def test_metrics(scores, acc):
         return rep.metrics(scores, acc, o.samples, o.report_repeats, o.data_seed, o.n_boot)
 
+    tiers = [pooled_texts(args.runs, k) for k in pool_tiers(args.term_pool)]  # k best of each search; chosen on folds
     block = honest_block(args.space, vectors[0], vectors[1], train.codes, plan.test.codes, train.acc, plan.test.acc,
-                         problem.fitness_samples, test_metrics, max_terms=o.max_terms, folds=o.folds, seed=o.data_seed)
+                         problem.fitness_samples, test_metrics, max_terms=o.max_terms, folds=o.folds, seed=o.data_seed,
+                         tiers=tiers)
     if args.transfer:
         block["_train_vectors"] = vectors[0]
         executor = make_executor(1)
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     report = {"space": args.space, "runs": args.runs, "candidates": texts,
               **{k: v for k, v in block.items() if not k.startswith("_")}}
-    setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
+    setup = found_setup([args.space], o)
     report["file"] = str(write_found(out / "found.proxy", block, setup,
                                      f"{rep.FOUND} --space {args.space}: pooled terms of {len(args.runs)} seeds "
                                      f"(experiments/discovery/pooled)"))

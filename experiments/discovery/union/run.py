@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.found import pooled_texts, transfer_for, write_found
+from zeroseg.discovery.found import found_setup, pooled_texts, transfer_for, write_found
 from zeroseg.discovery.honest import honest_block
 from zeroseg.discovery.joint_run import candidate_vectors, joint_fit, joint_parts, space_baselines, write_joint
 from zeroseg.discovery.run import DiscoverOptions, scores_csv
@@ -65,7 +65,6 @@ def main(argv: list[str] | None = None) -> int:
         print(message, file=sys.stderr)
 
     out = Path(args.out)
-    setup = dict(resolution=o.resolution, batch_size=o.batch_size, seed=o.data_seed)
     provenance = f"union of {2 * len(args.runs)} searches' terms (experiments/discovery/union)"
     report: dict[str, Any] = {"runs": args.runs, "candidates": texts, "per_space": {}}
     executor = make_executor(1)
@@ -77,14 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         block["_train_vectors"] = train_v
         block["transfer"] = transfer_for(space, block, prob.fitness_acc, prob.settings, test_metrics,
                                          lambda sp: scores_csv(o, sp), executor, o.data_seed, None, log)
-        block["file"] = str(write_found(out / f"{space}.proxy", block, setup, f"{rep.FOUND} --space {space}: {provenance}"))
+        block["file"] = str(write_found(out / f"{space}.proxy", block, found_setup([space], o), f"{rep.FOUND} --space {space}: {provenance}"))
         report["per_space"][space] = public(block)
     found = joint_fit(o, parts, vectors)
     micro = parts["micro"]  # the other tasks of both spaces, and the predictors fitted on micro applied to macro
     lead = {"found": found["fitted"], "_train_vectors": baselines["micro"][0]}
     found["transfer"] = transfer_for("micro", lead, micro.fitness_acc, micro.settings, test_metrics,
                                      lambda sp: scores_csv(o, sp), executor, o.data_seed, None, log)
-    found["file"] = str(write_joint(out / "joint.proxy", found, setup, f"{rep.FOUND}-joint: {provenance}"))
+    found["file"] = str(write_joint(out / "joint.proxy", found, found_setup(list(parts), o), f"{rep.FOUND}-joint: {provenance}"))
     report["joint"] = found
     executor.close()
     write_json(out / "report.json", report, default=str)

@@ -29,8 +29,9 @@ class Correlate:
         p.add_argument("--json", type=Path, default=None,
                        help="write OUT.json plus OUT.csv and OUT.md next to it")
         p.add_argument("--plot", type=Path, default=None, help="folder for one scatter PNG per proxy")
-        p.add_argument("--resolution", type=int, default=256, help="ours: input size (default 256)")
-        p.add_argument("--batch-size", type=int, default=8, help="ours: batch size (default 8)")
+        p.add_argument("--resolution", type=int, default=None,
+                       help="ours: input size (default: the requested found proxies' own setup, 64 for the shipped ones; else 256)")
+        p.add_argument("--batch-size", type=int, default=None, help="ours: batch size (default: the found proxies' own, else 8)")
         p.add_argument("--limit", type=int, default=None, help="ours: score only N random archs of the split")
         p.add_argument("--scores", type=Path, default=None,
                        help="ours: per-arch score CSV stem (…_<space>.csv), resumed when present")
