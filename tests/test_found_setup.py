@@ -92,3 +92,16 @@ def test_every_shipped_found_proxy_names_the_setup_its_bounds_hold_at():
     for name in shipped:
         setup = resolve_proxy(name).contract["setup"]
         assert setup.get("space") and all(stored_key(setup, s) for s in setup["space"].split("+")), name
+
+
+def test_a_term_that_cannot_score_contributes_its_minimum(tmp_path):
+    """As in the fit the proxy was chosen with (``ensemble.Term.apply``); with no term left, invalid."""
+    bad = "log(sub(slogdet(KH), slogdet(KH)))"  # log(0): non-finite on every network
+    ok = TERMS[0]
+    some = str(write_found_proxy(tmp_path / "some.proxy", [ok, (2.0, 1.0, 3.0, bad)],
+                                 {"space": "micro", "resolution": 32, "batch_size": 2}, "a test"))
+    none = str(write_found_proxy(tmp_path / "none.proxy", [(1.0, 1.0, 3.0, bad)],
+                                 {"space": "micro", "resolution": 32, "batch_size": 2}, "a test"))
+    r = score_many([some, none, ok[3]], MICRO, resolution=32, batch_size=2)
+    assert r[some].value == pytest.approx(ok[0] * (r[ok[3]].value - ok[1]) / (ok[2] - ok[1]), rel=1e-12)
+    assert not r[none].ok and "non-finite after log" in r[none].invalid

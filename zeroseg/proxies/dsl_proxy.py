@@ -13,6 +13,7 @@ so once per process; stored bounds are never applied to values of another setup.
 
 from __future__ import annotations
 
+import math
 import sys
 from functools import lru_cache
 from typing import Any, Callable, Mapping, Sequence
@@ -115,13 +116,16 @@ def term_bounds(terms: Sequence[Any], setup: Mapping[str, Any], name: str, ctx: 
 
 
 def terms_fn(terms: Sequence[Any], name: str, setup: Mapping[str, Any] | None = None) -> Callable[[Any], float]:
-    """``fn(ctx)``: Σ_i w_i · AVT(term_i) (``library.Term``s), bounds by ``term_bounds``."""
+    """``fn(ctx)``: Σ_i w_i · AVT(term_i) (``library.Term``s), bounds by ``term_bounds``; a term the network
+    cannot score contributes 0 (its minimum), as in the fit; none: invalid, with every term's reason."""
 
     def found_proxy(ctx: Any) -> float:
         values, bad = term_values(terms, ctx)
-        if bad:
+        if len(bad) == len(terms):
             raise ProxyFailure("; ".join(bad))
         lims = term_bounds(terms, setup or {}, name, ctx)
+        # as in the fit (``discovery.ensemble.Term.apply``): a term this network cannot score contributes its minimum
+        values = [lo if math.isnan(v) else v for v, (lo, _) in zip(values, lims)]
         return float(weighted_sum(values, lims, [t.weight for t in terms]))
 
     found_proxy.__name__ = name
