@@ -11,6 +11,7 @@ import pytest
 
 from zeroseg.cli.main import main
 from zeroseg.proxies import list_proxies, resolve_proxy, score_many, write_found_proxy
+from zeroseg.proxies import dsl_proxy
 from zeroseg.proxies.dsl_proxy import stored_key
 from zeroseg.proxies.scoring import fitted_setup, scoring_setup
 
@@ -34,7 +35,8 @@ def test_stored_key_names_the_setup_of_each_space():
     assert stored_key({"space": "micro"}, "micro") is None  # no input size: never the stored setup
 
 
-def test_stored_bounds_under_the_fitted_setup_and_the_setups_own_elsewhere(tmp_path, capsys):
+def test_stored_bounds_under_the_fitted_setup_and_the_setups_own_elsewhere(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(dsl_proxy, "_NOTED", set())  # the notice is once per process: start from none
     path = found(tmp_path, "mine", space="micro", resolution=32, batch_size=2, seed=0)
     exprs = [t[3] for t in TERMS]
     parts = score_many(exprs, MICRO, resolution=32, batch_size=2)
