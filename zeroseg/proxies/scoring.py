@@ -45,8 +45,12 @@ def fitted_setup(proxies: Sequence[Ref]) -> dict[str, Any]:
     ``# setup:``: their terms were chosen on statistics of that setup); {} when none carries one or
     they disagree. On a space the setup does not name, the terms' AVT bounds are that space's
     (``dsl_proxy.term_bounds``)."""
+    return _fitted(planned(proxies)[0])
+
+
+def _fitted(made: Sequence[Proxy]) -> dict[str, Any]:
     seen = set()
-    for p in planned(proxies)[0]:
+    for p in made:
         setup = p.contract.get("setup") or {}
         if "resolution" in setup and "batch_size" in setup:
             res = setup["resolution"]
@@ -71,15 +75,18 @@ def scoring_setup(proxies: Sequence[Ref], resolution: Any = None, batch_size: in
     return out, why
 
 
-def _given(setup: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in setup.items() if v is not None}
+def _planned_setup(proxies: Sequence[Ref], setup: dict[str, Any]) -> tuple[frozenset[str], dict[str, Any]]:
+    """The proxies' needs, and ``setup`` with an input size or batch size not given (or None) taken from
+    the found proxies' own (``fitted_setup``); the proxies are resolved once."""
+    made, needs = planned(proxies)
+    return needs, {**_fitted(made), **{k: v for k, v in setup.items() if v is not None}}
 
 
 def make_context(net_code: str, proxies: Sequence[Ref] = (), **setup: Any) -> Context:
     """A TNB101 ``Context`` planned for the union of the proxies' needs; an input size or batch size not
     given (or None) is the found proxies' own (``fitted_setup``)."""
-    setup = {**fitted_setup(proxies), **_given(setup)}
-    return tnb101_context(net_code, planned_needs=planned(proxies)[1], **setup)
+    needs, setup = _planned_setup(proxies, setup)
+    return tnb101_context(net_code, planned_needs=needs, **setup)
 
 
 def score_many(proxies: Sequence[Ref], net_code: str, **setup: Any) -> dict[str, ProxyResult]:
@@ -101,8 +108,8 @@ def score_arch(proxy: Ref, net_code: str, **setup: Any) -> ProxyResult:
 def score_genotype(proxies: Sequence[Ref], space: str, genotype: Any, batch: Batch | None = None,
                    **setup: Any) -> dict[str, ProxyResult]:
     """Score proxies on a genotype (or its encoding) of a segmenter space (``genotype_context``'s keywords)."""
-    setup = {**fitted_setup(proxies), **_given(setup)}
-    return score_context(proxies, genotype_context(space, genotype, batch, planned_needs=planned(proxies)[1], **setup))
+    needs, setup = _planned_setup(proxies, setup)
+    return score_context(proxies, genotype_context(space, genotype, batch, planned_needs=needs, **setup))
 
 
 def score_network(proxies: Sequence[Ref], model: nn.Module | Callable[[], nn.Module], batch: Batch | None = None, *,
@@ -110,6 +117,6 @@ def score_network(proxies: Sequence[Ref], model: nn.Module | Callable[[], nn.Mod
     """Score proxies on any network: ``model`` (used as is) or a factory (called under ``seed``), on
     ``batch`` = (images N×3×H×W, labels N×H×W int64; default: the shipped CamVid batch) with
     ``loss(logits, labels)`` (default: pixel-wise cross-entropy, label 255 ignored)."""
-    setup = {**fitted_setup(proxies), **_given(setup)}
-    ctx = module_context(model, batch, loss=loss, seed=seed, device=device, planned_needs=planned(proxies)[1], **setup)
+    needs, setup = _planned_setup(proxies, setup)
+    ctx = module_context(model, batch, loss=loss, seed=seed, device=device, planned_needs=needs, **setup)
     return score_context(proxies, ctx)
