@@ -7,6 +7,7 @@ that carries what the library lacks."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from zeroseg.discovery.ensemble import FOLD_REPEATS, fit_pools, held_out_curve, held_out_curve_parts
 from zeroseg.discovery.found import pool_tiers
@@ -64,3 +65,24 @@ def test_repeated_folds_average_the_splits():
     lib = {n: v for n, v in cands.items() if not n.startswith(DSL)}
     one = [held_out_curve(lib, acc, 2, 5, s) for s in (0, 1, 2)]
     assert held_out_curve_parts([(lib, acc)], 2, 5, 0, repeats=3) == list(np.mean(one, axis=0))
+
+
+def test_pooled_texts_take_the_random_search_only_where_a_run_has_one(tmp_path):
+    """A run of ``zeroseg discover`` without ``--compare-random`` gives its evolution's candidates; a folder
+    without a checkpoint is refused, naming the file."""
+    import shutil
+    from pathlib import Path
+
+    from zeroseg.discovery.found import evaluated, pooled_texts
+    from zeroseg.discovery.honest import top_distinct
+
+    full = Path(__file__).resolve().parents[1] / "experiments" / "discovery" / "budget" / "macro_seed0"
+    alone = tmp_path / "evolution_only"
+    alone.mkdir()
+    shutil.copy(full / "checkpoint.json", alone / "checkpoint.json")
+    evo = top_distinct(evaluated(full / "checkpoint.json"), 3)
+    rnd = top_distinct(evaluated(full / "checkpoint_random.json"), 3)
+    assert pooled_texts([alone], 3) == evo
+    assert pooled_texts([full], 3) == evo + [t for t in rnd if t not in evo]
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path}/checkpoint.json: missing"):
+        pooled_texts([alone, tmp_path], 3)

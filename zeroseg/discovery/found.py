@@ -38,14 +38,14 @@ def pool_tiers(most: int) -> list[int]:
 
 def pooled_texts(runs: Sequence[Path | str], per_search: int) -> list[str]:
     """The union, in order, of the ``per_search`` best distinct expressions of each search in ``runs``
-    (folders of ``--compare-random`` runs: the evolution and the random search of each)."""
+    (folders of ``zeroseg discover`` runs: the evolution and, with ``--compare-random``, the random search)."""
     texts: list[str] = []
     for run in runs:
+        if not (Path(run) / "checkpoint.json").is_file():
+            raise FileNotFoundError(f"{Path(run) / 'checkpoint.json'}: missing (give run folders of zeroseg discover)")
         for name in ("checkpoint.json", "checkpoint_random.json"):
-            path = Path(run) / name
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: missing (give run folders of --compare-random searches)")
-            texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
+            if (path := Path(run) / name).is_file():
+                texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
     return texts
 
 

@@ -2,8 +2,11 @@
 
 Two sources need no network pass: Suite-Zero's precomputed columns of the TNB101 table
 (``suite_zero:<name>``) and our built-in proxies' scores written by ``experiments/table3/run.py``
-(``ours:<name>``, same statistics setup). ``partner_vector`` resolves such a name on any list of
-archs, so a search can optimise AVT(candidate) + AVT(partner) directly (``--partner``).
+(``ours:<name>``, same statistics setup). A third, ``proxy:<reference>``, is any proxy (a library
+name, a ``.proxy`` file or DSL text) scored from the run's cached statistics: a DSL proxy, or a found
+proxy's weighted AVT sum (its built-in terms read from our scores). ``partner_vector`` resolves such a name on any list of archs,
+so a search can optimise AVT(candidate) + AVT(partner) directly (``--partner``): with a found proxy
+as the partner the search looks for the term that adds to it (issue 11, item 4).
 """
 
 from __future__ import annotations
@@ -19,10 +22,15 @@ from zeroseg.correlation.split import split_table
 from zeroseg.correlation.table import suite_zero_scores
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.combine import MIN_VALID, avt_sum, bounds
-from zeroseg.discovery.fitness import sampled_tau
-from zeroseg.proxies import create_proxy, list_proxies
+from zeroseg.discovery.ensemble import Term, combine
+from zeroseg.discovery.fitness import sampled_tau, score_matrix
+from zeroseg.discovery.statstore import StatsSettings, memory_stats
+from zeroseg.dsl import parse
+from zeroseg.proxies import Proxy, create_proxy, list_proxies, resolve_proxy
+from zeroseg.proxies.dsl_proxy import term_proxy
+from zeroseg.registry import UnknownUnitError
 
-PREFIXES = ("suite_zero", "ours")
+PREFIXES = ("suite_zero", "ours", "proxy")
 # Our built-ins' scores of every arch, shipped for the setup they were computed at (experiments/table3,
 # ``run.py --fidelity-all``: CamVid batch, 64², batch 8, seed 0).
 SHIPPED = {(64, 8, 0): "ours_{space}_64x8s0.csv"}
@@ -72,11 +80,17 @@ def table_baselines(space: str, pool: Pool, scores_csv: str | Path | None = None
     return vectors
 
 
-def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str | Path | None = None) -> np.ndarray:
-    """Scores (sign applied) of the baseline ``name`` (``suite_zero:<col>`` or ``ours:<proxy>``) on ``codes``."""
-    prefix, _, _ = name.partition(":")
+def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str | Path | None = None,
+                   settings: StatsSettings | None = None) -> np.ndarray:
+    """Scores (sign applied) of the baseline ``name`` on ``codes``: ``suite_zero:<col>``, ``ours:<proxy>``
+    or ``proxy:<reference>`` (the last needs the statistics ``settings``)."""
+    prefix, _, rest = name.partition(":")
     if prefix not in PREFIXES:
         raise ValueError(f"partner {name!r}: expected one of {', '.join(p + ':<name>' for p in PREFIXES)}")
+    if prefix == "proxy":
+        if settings is None:
+            raise ValueError(f"partner {name!r} is scored from statistics: no statistics settings given")
+        return proxy_vector(space, rest, tuple(codes), settings, scores_csv)
     pool = Pool(tuple(codes), tuple(0.0 for _ in codes))
     if prefix == "ours" and scores_csv is None:
         raise ValueError(f"partner {name!r} needs our scores: pass --baseline-scores CSV")
@@ -84,6 +98,49 @@ def partner_vector(space: str, name: str, codes: Sequence[str], scores_csv: str 
     if name not in vectors:
         raise ValueError(f"partner {name!r} unknown; known: {', '.join(sorted(vectors))}")
     return vectors[name]
+
+
+def proxy_vector(space: str, ref: str, codes: tuple[str, ...], settings: StatsSettings,
+                 scores_csv: str | Path | None) -> np.ndarray:
+    """The proxy ``ref`` names (a registered name, a ``.proxy`` file or DSL text) on ``codes``, sign applied,
+    from the cached statistics. A found proxy is its Σ w·AVT(term) with its stored bounds, each term
+    scored as the found proxy scores it; an arch a term cannot score contributes 0 (``ensemble.Term``)."""
+    where = f"partner 'proxy:{ref}'"
+    try:
+        proxy = resolve_proxy(ref)
+    except (ValueError, UnknownUnitError) as exc:
+        raise ValueError(f"{where}: {exc.args[0] if exc.args else exc}") from None
+    contract = proxy.contract
+    if "terms" not in contract:
+        return _signed_scores(proxy, codes, settings, scores_csv, where)
+    setup = contract.get("setup", {})
+    held = {k: setup.get(k) for k in ("resolution", "batch_size", "seed")}
+    wanted = {"resolution": settings.resolution, "batch_size": settings.batch_size, "seed": settings.seed}
+    if held != wanted or space not in str(setup.get("space", space)).split("+"):
+        raise ValueError(f"{where}: its AVT bounds hold at {setup or 'no setup'}, not at this run's "
+                         f"space={space} {' '.join(f'{k}={v}' for k, v in wanted.items())}")
+    terms = [Term(t["expression"], t["weight"], t["lo"], t["hi"]) for t in contract["terms"]]
+    return combine(terms, {t.name: _signed_scores(term_proxy(t.name), codes, settings, scores_csv, where)
+                           for t in terms})
+
+
+def _signed_scores(proxy: Proxy, codes: tuple[str, ...], settings: StatsSettings, scores_csv: str | Path | None,
+                   where: str) -> np.ndarray:
+    """sign · scores of one single-expression proxy on ``codes``: DSL from the statistics held in RAM
+    (NaN where it fails), a built-in from our scores CSV (``ours_on``)."""
+    contract = proxy.contract
+    if "expression" in contract:
+        graphs = [parse(contract["expression"])]
+        scores, _ = score_matrix(graphs, codes, memory_stats(settings, codes), keep_going=True)
+        return contract["sign"] * scores[0]
+    if "terms" in contract:
+        raise ValueError(f"{where}: its term {proxy.name!r} is itself a found proxy (terms do not nest)")
+    if scores_csv is None:
+        raise ValueError(f"{where}: {proxy.name!r} is a built-in, read from our scores: pass --baseline-scores CSV")
+    ours = ours_on(Pool(codes, tuple(0.0 for _ in codes)), scores_csv)
+    if f"ours:{proxy.name}" not in ours:
+        raise ValueError(f"{where}: {scores_csv} has no column {proxy.name!r}")
+    return ours[f"ours:{proxy.name}"]
 
 
 def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,

@@ -142,7 +142,7 @@ class ProxyDiscovery:
         """The ``partner`` baseline's scores of ``fitness_codes`` (None: candidates are scored alone)."""
         c = self.config
         return None if c["partner"] is None else partner_vector(c["space"], c["partner"], self.fitness_codes,
-                                                                  c["scores_csv"])
+                                                                  c["scores_csv"], self.settings)
 
     @property
     def fitness_pool(self) -> Pool:

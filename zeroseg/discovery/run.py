@@ -17,7 +17,7 @@ from zeroseg.cli.options import device_opt, opt, seed_opt
 from zeroseg.discovery import report as rep
 from zeroseg.discovery.archs import Pool
 from zeroseg.discovery.found import found_block, found_setup, transfer_for, write_found
-from zeroseg.discovery.partners import shipped_scores
+from zeroseg.discovery.partners import partner_vector, shipped_scores
 from zeroseg.evolution.plots import search_curve
 from zeroseg.discovery.problem import ProxyDiscovery
 from zeroseg.discovery.shards import ShardedDiscovery
@@ -73,7 +73,8 @@ class DiscoverOptions:
         "experiments/table3/results/fidelity_scores_micro.csv): they join the baselines and the AVT partners as "
         "ours:<name>", metavar="CSV")
     partner: str | None = opt(None, "optimise AVT(candidate) + AVT(NAME) (SasWOT Eq. 3) instead of the candidate "
-                              "alone; NAME is suite_zero:<column> or ours:<proxy> (with --baseline-scores)",
+                              "alone; NAME is suite_zero:<column>, ours:<proxy> (with --baseline-scores) or "
+                              "proxy:<name, .proxy file or DSL>, a found proxy included (the search then looks for what adds to it)",
                               metavar="NAME")
     partner_weights: tuple[float, ...] = opt(
         (1.0,), "weights w of w·AVT(winner) + AVT(partner) tried by the report's combination (chosen on train) "
@@ -263,8 +264,12 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
     baselines = rep.baseline_block(o.space, test_vectors, plan.test.acc, o.samples, o.report_repeats, o.data_seed,
                                    o.n_boot)
     train_all = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
-    train_vectors = train_all if o.partner is None else {o.partner: train_all[o.partner]}
-    combined, combined_test, alone_test = (_combined(o, problem, main, train_used, train_vectors, test_vectors)
+    train_vectors, test_combined = train_all, test_vectors
+    if o.partner is not None:  # the combination takes the partner; a library partner is scored here
+        train_vectors = {o.partner: train_all.get(o.partner, problem.partner_scores)}
+        test_combined = {o.partner: test_vectors[o.partner] if o.partner in test_vectors else partner_vector(
+            o.space, o.partner, plan.test.codes, scores_csv(o), problem.settings)}
+    combined, combined_test, alone_test = (_combined(o, problem, main, train_used, train_vectors, test_combined)
                                            if main.best is not None else (None, None, None))
     comparison = rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None)
     if alone_test is not None and comparison["reference"] in test_vectors:
@@ -286,7 +291,7 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
             [problem.encode(other.best)], [other.best_fitness.values[0]], *args)
         report["random"] = {"evaluated": other.evaluations, "rejected": other.rejected, "proxies": rnd,
                             "combined": None if other.best is None else _combined(
-                                o, problem, other, train_used, train_vectors, test_vectors)[0]}
+                                o, problem, other, train_used, train_vectors, test_combined)[0]}
     if main.best is not None and o.max_terms > 0:
         report["found"] = _found(o, problem, out / "checkpoint.json", train_used, (train_all, test_vectors), log,
                                  o.transfer)

@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"[pooled] {exc}", file=sys.stderr)
         return 2
-    print(f"[pooled] {args.space}: {len(texts)} distinct candidate expressions from {2 * len(args.runs)} searches",
+    searches = sum((Path(r) / n).is_file() for r in args.runs for n in ("checkpoint.json", "checkpoint_random.json"))
+    print(f"[pooled] {args.space}: {len(texts)} distinct candidate expressions from {searches} searches",
           file=sys.stderr)
     vectors = []
     for pool in (train, plan.test):
@@ -67,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
               **{k: v for k, v in block.items() if not k.startswith("_")}}
     setup = found_setup([args.space], o)
     report["file"] = str(write_found(out / "found.proxy", block, setup,
-                                     f"{rep.FOUND} --space {args.space}: pooled terms of {len(args.runs)} seeds "
-                                     f"(experiments/discovery/pooled)"))
+                                     f"{rep.FOUND} --space {args.space}: pooled terms of {searches} searches "
+                                     f"({args.out})"))
     write_json(out / "report.json", report, default=str)
     f = block["found"]
     print(f"found ({f['size']} terms): " + " + ".join(f"{t['weight']:g}·AVT({t['name']})" for t in f["terms"]))
