@@ -18,34 +18,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "zeroseg"
 
-# Every CLI call imports every command module (the COMMANDS registry lists them for the parser), so
-# a command's torch-loading modules are imported in its add_args/run only: one command never pays
-# for another's.
-_COMMAND = "heavy (torch): only when this command runs"
-
 # (importing module, imported zeroseg module) -> why the import waits for the function.
 ALLOWED: dict[tuple[str, str], str] = {
     ("zeroseg.cli.main", "zeroseg.api"): "heavy (torch): only when --proxy-path is given",
-    ("zeroseg.cli.commands.discover", "zeroseg.discovery.run"): _COMMAND,
-    ("zeroseg.cli.commands.discover_joint", "zeroseg.discovery.run"): _COMMAND,
-    ("zeroseg.cli.commands.discover_joint", "zeroseg.discovery.joint_run"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.data"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.threads"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.train.checkpoint"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.train.evaluate"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.train.panels"): _COMMAND,
-    ("zeroseg.cli.commands.eval", "zeroseg.train.speed"): _COMMAND,
-    ("zeroseg.cli.commands.export", "zeroseg.train.checkpoint"): _COMMAND,
-    ("zeroseg.cli.commands.export", "zeroseg.train.export"): _COMMAND,
-    ("zeroseg.cli.commands.latency", "zeroseg.latency.build"): _COMMAND,
-    ("zeroseg.cli.commands.latency", "zeroseg.latency.measure"): _COMMAND,
-    ("zeroseg.cli.commands.search", "zeroseg.search.run"): _COMMAND,
-    ("zeroseg.cli.commands.spaces", "zeroseg.spaces"): _COMMAND,
-    ("zeroseg.cli.commands.spaces", "zeroseg.spaces.base"): _COMMAND,
-    ("zeroseg.cli.commands.train", "zeroseg.data"): _COMMAND,
-    ("zeroseg.cli.commands.train", "zeroseg.threads"): _COMMAND,
-    ("zeroseg.cli.commands.train", "zeroseg.train.checkpoint"): _COMMAND,
-    ("zeroseg.cli.commands.train", "zeroseg.train.trainer"): _COMMAND,
     # zeroseg.scorers is imported by the search command's flags (the scorer registry): it loads no torch
     ("zeroseg.scorers.base", "zeroseg.data"): "heavy (torch): only when a setup's class count is read",
 }
@@ -57,8 +32,6 @@ HEAVY: dict[str, tuple[str, str]] = {
     "joblib": ("zeroseg.", "heavy (~0.5 s with loky): only for local-process executors"),
     "onnx": ("zeroseg.", "optional extra (zeroseg[export]): only when exporting"),
     "onnxruntime": ("zeroseg.", "optional extra (zeroseg[export]): only when exporting"),
-    "torch": ("zeroseg.cli.commands.", _COMMAND),
-    "numpy": ("zeroseg.cli.commands.", "with the command's torch imports: command modules load neither"),
 }
 
 

@@ -72,6 +72,12 @@ class Registry(Generic[T]):
                 if not info.name.rsplit(".", 1)[-1].startswith("_"):
                     importlib.import_module(info.name)
 
+    def load_module(self, module: str) -> list[Entry[T]]:
+        """Import ``module`` alone (no discovery of the rest) and return the units it registers: a caller
+        that knows where a unit lives (``cli.index``) need not import every module of the package."""
+        importlib.import_module(module)
+        return [e for n, e in sorted(self._entries.items()) if e.module == module]
+
     def list(self, **where: Any) -> list[str]:
         """Sorted names, optionally filtered by contract values (``list(needs_labels=False)``)."""
         self.discover()

@@ -7,7 +7,7 @@ import sys
 from typing import Sequence
 
 from zeroseg import __version__
-from zeroseg.cli import COMMANDS
+from zeroseg.cli.index import command_index, load_command
 from zeroseg.registry import UnknownUnitError
 
 
@@ -32,12 +32,12 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
                              "$ZEROSEG_PROXY_PATH, os.pathsep-separated)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = _named_command(argv)
-    for entry in COMMANDS.entries():
-        p = sub.add_parser(entry.name, parents=[common], help=entry.contract["help"],
-                           description=entry.contract["help"])
-        if wanted is None or wanted == entry.name:
-            entry.obj.add_args(p)
-        p.set_defaults(_run=entry.obj.run)
+    for declared in command_index():  # names and helps from the modules' source (``cli.index``)
+        p = sub.add_parser(declared.name, parents=[common], help=declared.help, description=declared.help)
+        if wanted is None or wanted == declared.name:  # only the command that runs is imported
+            cmd = load_command(declared)
+            cmd.add_args(p)
+            p.set_defaults(_run=cmd.run)
     return parser
 
 

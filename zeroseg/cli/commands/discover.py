@@ -12,6 +12,7 @@ import sys
 
 from zeroseg.cli import command
 from zeroseg.cli.options import add_options, from_args
+from zeroseg.discovery.run import DiscoverOptions, discover
 from zeroseg.paths import wrote_line
 
 
@@ -19,14 +20,10 @@ from zeroseg.paths import wrote_line
 class Discover:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        from zeroseg.discovery.run import DiscoverOptions  # heavy (torch, dask): only when this command runs
-
         add_options(p, DiscoverOptions)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.discovery.run import DiscoverOptions, discover  # heavy (torch): only when this command runs
-
         report = discover(from_args(DiscoverOptions, args), log=lambda m: print(m, file=sys.stderr))
         print(summary(report))
         print(wrote_line("discover", [args.out]), file=sys.stderr)

@@ -14,13 +14,12 @@ import sys
 
 from zeroseg.cli import command
 from zeroseg.cli.options import add_options, from_args
+from zeroseg.discovery.joint_run import NOT_JOINT, discover_joint, summary
+from zeroseg.discovery.run import DiscoverOptions
 from zeroseg.paths import wrote_line
 
 
 def _joint_fields() -> dict[str, dict]:
-    from zeroseg.discovery.joint_run import NOT_JOINT  # heavy (torch, dask): only when this command runs
-    from zeroseg.discovery.run import DiscoverOptions
-
     fields = {f.name: {} for f in dataclasses.fields(DiscoverOptions)
               if f.name not in NOT_JOINT and f.metadata["cli"].get("cli", True)}
     return {**fields, "out": {"help": "output folder (default runs/discover_joint)"}}
@@ -30,16 +29,12 @@ def _joint_fields() -> dict[str, dict]:
 class DiscoverJoint:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        from zeroseg.discovery.run import DiscoverOptions  # heavy (torch): only when this command runs
-
         add_options(p, DiscoverOptions, only=_joint_fields())
         p.set_defaults(out="runs/discover_joint")
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         # heavy (torch): only when this command runs
-        from zeroseg.discovery.joint_run import discover_joint, summary
-        from zeroseg.discovery.run import DiscoverOptions
 
         report = discover_joint(from_args(DiscoverOptions, args, only=_joint_fields()),
                                 log=lambda m: print(m, file=sys.stderr))

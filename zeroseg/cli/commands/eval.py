@@ -8,10 +8,18 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
+
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.cli.commands.train import add_data_args, make_dataset
 from zeroseg.cli.options import add_size_arg
+from zeroseg.data import EvalTransform
 from zeroseg.paths import wrote_line
+from zeroseg.threads import choose_threads
+from zeroseg.train import checkpoint as ckpt
+from zeroseg.train.evaluate import evaluate, write_report
+from zeroseg.train.panels import save_panel
+from zeroseg.train.speed import measure_speed
 
 
 @command("eval", help="evaluate a trained checkpoint: mIoU, pixel accuracy, FPS, PNG panel")
@@ -35,15 +43,6 @@ class Eval:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch  # heavy (torch): only when this command runs
-
-        from zeroseg.data import EvalTransform
-        from zeroseg.threads import choose_threads
-        from zeroseg.train import checkpoint as ckpt
-        from zeroseg.train.evaluate import evaluate, write_report
-        from zeroseg.train.panels import save_panel
-        from zeroseg.train.speed import measure_speed
-
         check_eval_args(args)
         torch.manual_seed(args.seed)  # the FPS inputs and any random op of a network
         path = ckpt.resolve(Path(args.checkpoint))

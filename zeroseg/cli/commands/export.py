@@ -7,9 +7,13 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.cli.options import add_size_arg
 from zeroseg.paths import wrote_line
+from zeroseg.train.checkpoint import load_model
+from zeroseg.train.export import check_export, export
 
 
 @command("export", help="export a trained checkpoint to TorchScript or ONNX and check its outputs")
@@ -28,11 +32,6 @@ class Export:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch  # heavy (torch): only when this command runs
-
-        from zeroseg.train.checkpoint import load_model
-        from zeroseg.train.export import check_export, export
-
         model, meta = load_model(Path(args.checkpoint), args.device)
         size = tuple(args.input_size or meta["input_size"])
         gen = torch.Generator().manual_seed(args.seed)

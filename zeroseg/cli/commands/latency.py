@@ -9,6 +9,8 @@ from pathlib import Path
 
 from zeroseg.cli import add_device_arg, add_seed_arg, command
 from zeroseg.cli.options import NUM_CLASSES, add_size_arg
+from zeroseg.latency.build import LatencyModels, build_models, recalibrate
+from zeroseg.latency.measure import Protocol
 from zeroseg.paths import wrote_line
 
 
@@ -51,8 +53,6 @@ class LatencyCommand:
     @staticmethod
     def run(args: argparse.Namespace) -> int:
         # heavy (torch): only when this command runs
-        from zeroseg.latency.build import LatencyModels, build_models, recalibrate
-        from zeroseg.latency.measure import Protocol
 
         if args.action == "build":
             data = build_models(args.space, args.out, args.device, args.input_size, args.num_classes,

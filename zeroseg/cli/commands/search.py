@@ -9,21 +9,18 @@ from zeroseg.cli import command
 from zeroseg.cli.options import add_options, add_scorer_flags, from_args, scorer_flags
 from zeroseg.paths import wrote_line
 from zeroseg.scorers import SCORERS
+from zeroseg.search.run import SearchOptions, search
 
 
 @command("search", help="search a segmenter by evolution, scored by a zero-cost proxy (SasWOT) under constraints")
 class Search:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        from zeroseg.search.run import SearchOptions  # heavy (torch, dask): only when this command runs
-
         add_options(p, SearchOptions)
         add_scorer_flags(p, SCORERS)
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        from zeroseg.search.run import SearchOptions, search  # heavy (torch): only when this command runs
-
         opts = from_args(SearchOptions, args)
         flags = scorer_flags(args)
         both = sorted(set(flags) & set(opts.scorer_options))

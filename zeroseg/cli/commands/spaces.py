@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
+
 from zeroseg.cli import add_seed_arg, command
 from zeroseg.cli.options import add_size_arg
+from zeroseg.spaces import create_space, list_spaces
+from zeroseg.spaces.base import SPACES
 
 
 @command("spaces", help="list, describe and sample the segmenter search spaces")
@@ -26,11 +30,6 @@ class SpacesCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import numpy as np  # numpy and torch (spaces): only when this command runs
-
-        from zeroseg.spaces import create_space, list_spaces
-        from zeroseg.spaces.base import SPACES
-
         if args.action == "list":
             for entry in SPACES.entries():
                 print(f"{entry.name:<12} {entry.contract.get('description', '')}")

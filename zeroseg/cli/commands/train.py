@@ -7,10 +7,17 @@ import json
 import sys
 from pathlib import Path
 
+import torch
+
 from zeroseg import provenance
 from zeroseg.cli import command
 from zeroseg.cli.options import DEVICE_HELP, NUM_CLASSES, SEED_HELP, add_options, add_size_arg, from_args
+from zeroseg.data import DATASETS, TrainTransform, create_dataset
 from zeroseg.paths import wrote_line
+from zeroseg.threads import choose_threads
+from zeroseg.train import checkpoint as ckpt
+from zeroseg.train.checkpoint import build_model, load_model, make_space, parse_options
+from zeroseg.train.trainer import TrainConfig, Trainer
 
 # Flags that do not change what a resumed run computes: output, display, speed, and the budget
 # (extending a run is what --resume is for).
@@ -47,8 +54,6 @@ def add_data_args(p: argparse.ArgumentParser, num_classes: int | None = NUM_CLAS
 
 def make_dataset(args: argparse.Namespace, split: str, transform, num_classes: int | None = None):
     """Dataset from the CLI arguments; ``num_classes`` only for datasets whose contract leaves it open."""
-    from zeroseg.data import DATASETS, create_dataset  # heavy (torch): only when this command runs
-
     kw = {}
     if DATASETS.entry(args.dataset).num_classes is None:
         kw["num_classes"] = args.num_classes or num_classes
@@ -74,8 +79,6 @@ CONFIG_FLAGS: dict[str, dict] = {
 class Train:
     @staticmethod
     def add_args(p: argparse.ArgumentParser) -> None:
-        from zeroseg.train.trainer import TrainConfig  # heavy (torch): only when this command runs
-
         p.add_argument("--space", required=True, help="search space name (see `zeroseg spaces list`)")
         p.add_argument("--space-opt", action="append", metavar="KEY=VALUE", help="space constructor option "
                        "(JSON value), e.g. channels=16; stored in the checkpoint so eval/export rebuild it")
@@ -99,13 +102,6 @@ class Train:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        import torch  # heavy (torch): only when this command runs
-
-        from zeroseg.data import TrainTransform
-        from zeroseg.threads import choose_threads
-        from zeroseg.train.checkpoint import build_model, make_space, parse_options
-        from zeroseg.train.trainer import Trainer
-
         size = tuple(args.input_size)
         ds = make_dataset(args, "train", TrainTransform(size, tuple(args.scale_range), True, args.jitter))
         options = parse_options(args.space_opt)
@@ -133,8 +129,6 @@ class Train:
 
 def load_teacher(path: str, device: str, num_classes: int):
     """Teacher network for distillation; its classes must be the dataset's."""
-    from zeroseg.train.checkpoint import load_model  # heavy (torch): only when this command runs
-
     teacher, meta = load_model(Path(path), device)
     if int(meta["num_classes"]) != num_classes:
         raise ValueError(f"teacher {path} has {meta['num_classes']} classes, the dataset {num_classes}")
@@ -143,8 +137,6 @@ def load_teacher(path: str, device: str, num_classes: int):
 
 def train_config(args: argparse.Namespace, n_samples: int, has_teacher: bool):
     """TrainConfig from the CLI; ``--epochs`` becomes iterations of full batches."""
-    from zeroseg.train.trainer import TrainConfig  # heavy (torch): only when this command runs
-
     for flag, value, low in (("--epochs", args.epochs, 1), ("--iters", args.iters, 1), ("--batch-size", args.batch_size, 1),
                              ("--ckpt-every", args.ckpt_every, 1), ("--time-budget", args.time_budget, 1e-9)):
         if value is not None and not value >= low:
@@ -157,8 +149,6 @@ def train_config(args: argparse.Namespace, n_samples: int, has_teacher: bool):
 
 def check_same_model(out: Path, meta: dict) -> None:
     """Refuse to resume a run of another space, genotype or class count."""
-    from zeroseg.train import checkpoint as ckpt  # heavy (torch): only when this command runs
-
     found = ckpt.latest(out, intact=True)
     if found is None:
         return
