@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
@@ -63,8 +64,15 @@ def stored_bounds(key: str, proxy: str, n: int | None = None, seed: int = 0,
 
 def shipped_bounds(key: str, proxy: str) -> tuple[float, float] | None:
     """(min, max) of ``proxy`` at ``key`` in the package's ``data/avt.json``, else None."""
-    entry = load_avt(AVT_FILE).get(key, {}).get("bounds", {}).get(proxy)
-    return None if entry is None else (float(entry["min"]), float(entry["max"]))
+    stamp = AVT_FILE.stat().st_mtime_ns if AVT_FILE.is_file() else None
+    return _shipped(str(AVT_FILE), stamp).get((key, proxy))
+
+
+@lru_cache(maxsize=2)
+def _shipped(path: str, mtime_ns: int | None) -> dict[tuple[str, str], tuple[float, float]]:
+    """Every (key, proxy) → (min, max) of the file, parsed once per version of it (a scoring loop asks per term)."""
+    return {(key, proxy): (float(b["min"]), float(b["max"]))
+            for key, entry in load_avt(Path(path)).items() for proxy, b in entry.get("bounds", {}).items()}
 
 
 def value_bounds(values: Any) -> tuple[float, float] | None:
