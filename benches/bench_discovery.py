@@ -13,7 +13,7 @@ Issue 15, ``--paths``: the serial fitness of one batch by the pre-pool path (``s
 (``score_matrix`` + vectorised τ-b), in the same process, in turns; the fitness must be identical.
 Results: ``benches/results/bench_discovery_paths_<space>_ls<layer share>.json``.
 
-    python benches/bench_discovery.py [--candidates 200] [--rounds 5] [--resolution 64] [--space micro]
+    python benches/bench_discovery.py [--candidates 200] [--rounds 5] [--resolution 64] [--space micro] [--batch-seed 0]
     python benches/bench_discovery.py --paths [--layer-share 0.0] [--cache ~/.cache/zeroseg/stats] [--baseline-rev 45d7aed]
 """
 
@@ -145,7 +145,7 @@ def bench_paths(args) -> dict:
     t0 = time.perf_counter()
     memory_stats(problem.settings, codes)
     load_s = time.perf_counter() - t0
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.batch_seed)
     batch = [problem.sample(rng) for _ in range(args.candidates)]
     t0 = time.perf_counter()
     new_fitness(problem, batch[:8])  # builds the pool (stacked terminals), once per process
@@ -169,7 +169,8 @@ def bench_paths(args) -> dict:
     same = {k: all(repr(f.values) + repr(f.invalid) + repr(f.info) == repr(g.values) + repr(g.invalid) + repr(g.info)
                    for f, g in zip(fits["old_arch_by_arch"], v)) for k, v in fits.items()}
     return {"command": " ".join([sys.executable.split("/")[-1], *sys.argv]), "space": args.space, "archs": len(codes),
-            "archs_collected_now": len(missing), "candidates": len(batch), "layer_share": args.layer_share,
+            "archs_collected_now": len(missing), "candidates": len(batch), "batch_seed": args.batch_seed,
+            "layer_share": args.layer_share,
             "resolution": args.resolution, "rounds": args.rounds, "stats_load_s": load_s, "pool_build_s": pool_s,
             "valid": sum(f.ok for f in fits["pooled"]), "identical_fitness_to_old": same,
             "candidates_per_s": rate, "pairs_per_s": {k: r * len(codes) for k, r in rate.items()},
@@ -186,6 +187,8 @@ def main() -> None:
     ap.add_argument("--candidates", type=int, default=200)
     ap.add_argument("--resolution", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=5, help="timed rounds, every executor once per round")
+    ap.add_argument("--batch-seed", type=int, default=0, help="seed of the random candidate batch (batches differ up to "
+                    "5x in cost: bench_discovery_ab.py times several)")
     ap.add_argument("--cache", default=".cache/zeroseg/stats")
     ap.add_argument("--out", default=None, help="results JSON (default: benches/results/bench_discovery[_paths].json)")
     ap.add_argument("--paths", action="store_true", help="old vs pooled serial fitness (issue 15) instead of executors")
@@ -211,7 +214,7 @@ def main() -> None:
     t0 = time.perf_counter()
     precompute(problem.settings, codes, make_executor(workers=2))
     stats_s = time.perf_counter() - t0
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(args.batch_seed)
     batch = [problem.sample(rng) for _ in range(args.candidates)]
     warm = [problem.sample(rng) for _ in range(8)]
     from dask.distributed import Client, LocalCluster
@@ -222,7 +225,8 @@ def main() -> None:
     same = all(r["fitness"] == results["serial"]["fitness"] for r in results.values())
     base = results["serial"]["evals_per_s"]
     summary = {
-        "space": args.space, "archs": len(codes), "candidates": len(batch), "resolution": args.resolution,
+        "space": args.space, "archs": len(codes), "candidates": len(batch), "batch_seed": args.batch_seed,
+        "resolution": args.resolution,
         "rounds": args.rounds, "stats_precompute_s": stats_s, "identical_fitness_across_executors": same,
         "evals_per_s": {k: r["evals_per_s"] for k, r in results.items()},
         "seconds_per_round": {k: [round(t, 3) for t in r["seconds"]] for k, r in results.items()},
