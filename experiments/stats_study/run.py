@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
                                                      "256x8@14", "64x8camvidB", "64x4")],
                    help="setups to score, in order; NAME@K = the first K archs per space only")
     p.add_argument("--archs", type=int, default=30, help="train archs per space (default 30)")
+    p.add_argument("--spaces", nargs="+", choices=("micro", "macro"), default=["micro", "macro"],
+                   help="spaces to score (default both; one process per space runs them side by side)")
     p.add_argument("--seed", type=int, default=0, help="sample seed (default 0)")
     p.add_argument("--out", type=Path, default=Path("runs/stats_study"),
                    help="output folder (default runs/stats_study; committed: experiments/stats_study/results)")
@@ -184,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     caches = {DEFAULT: StatsCache(args.default_cache)}
     for name, k in args.setups:
         cache = caches.get(name) or StatsCache(args.cache)
-        for space in ("micro", "macro"):
+        for space in args.spaces:
             codes = sample(space, args.archs, args.seed)[:k]
             for i, code in enumerate(c for c in codes if (name, c) not in done):
                 if time.time() > deadline:
