@@ -36,16 +36,23 @@ def pool_tiers(most: int) -> list[int]:
     return [k for k in POOL_TIERS if k < most] + [most]
 
 
+SEARCHES = ("checkpoint.json", "checkpoint_random.json")  # a run's evolution and, with --compare-random, its random search
+
+
+def search_checkpoints(runs: Sequence[Path | str]) -> list[Path]:
+    """The checkpoints of every search in ``runs`` (folders of ``zeroseg discover`` runs), in order."""
+    for run in runs:
+        if not (Path(run) / SEARCHES[0]).is_file():
+            raise FileNotFoundError(f"{Path(run) / SEARCHES[0]}: missing (give run folders of zeroseg discover)")
+    return [Path(run) / name for run in runs for name in SEARCHES if (Path(run) / name).is_file()]
+
+
 def pooled_texts(runs: Sequence[Path | str], per_search: int) -> list[str]:
     """The union, in order, of the ``per_search`` best distinct expressions of each search in ``runs``
-    (folders of ``zeroseg discover`` runs: the evolution and, with ``--compare-random``, the random search)."""
+    (``search_checkpoints``)."""
     texts: list[str] = []
-    for run in runs:
-        if not (Path(run) / "checkpoint.json").is_file():
-            raise FileNotFoundError(f"{Path(run) / 'checkpoint.json'}: missing (give run folders of zeroseg discover)")
-        for name in ("checkpoint.json", "checkpoint_random.json"):
-            if (path := Path(run) / name).is_file():
-                texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
+    for path in search_checkpoints(runs):
+        texts += [t for t in top_distinct(evaluated(path), per_search) if t not in texts]
     return texts
 
 

@@ -27,7 +27,7 @@ from zeroseg.discovery.fitness import sampled_tau, score_matrix
 from zeroseg.discovery.statstore import StatsSettings, memory_stats
 from zeroseg.dsl import parse
 from zeroseg.proxies import Proxy, create_proxy, list_proxies, resolve_proxy
-from zeroseg.proxies.dsl_proxy import term_proxy
+from zeroseg.proxies.dsl_proxy import setup_spaces, term_proxy
 from zeroseg.registry import UnknownUnitError
 
 PREFIXES = ("suite_zero", "ours", "proxy")
@@ -112,35 +112,37 @@ def proxy_vector(space: str, ref: str, codes: tuple[str, ...], settings: StatsSe
         raise ValueError(f"{where}: {exc.args[0] if exc.args else exc}") from None
     contract = proxy.contract
     if "terms" not in contract:
-        return _signed_scores(proxy, codes, settings, scores_csv, where)
+        return _signed_scores([proxy], codes, settings, scores_csv, where)[proxy.name]
     setup = contract.get("setup", {})
     held = {k: setup.get(k) for k in ("resolution", "batch_size", "seed")}
     wanted = {"resolution": settings.resolution, "batch_size": settings.batch_size, "seed": settings.seed}
-    if held != wanted or space not in str(setup.get("space", space)).split("+"):
+    if held != wanted or setup_spaces(setup) and space not in setup_spaces(setup):
         raise ValueError(f"{where}: its AVT bounds hold at {setup or 'no setup'}, not at this run's "
                          f"space={space} {' '.join(f'{k}={v}' for k, v in wanted.items())}")
     terms = [Term(t["expression"], t["weight"], t["lo"], t["hi"]) for t in contract["terms"]]
-    return combine(terms, {t.name: _signed_scores(term_proxy(t.name), codes, settings, scores_csv, where)
-                           for t in terms})
+    return combine(terms, _signed_scores([term_proxy(t.name) for t in terms], codes, settings, scores_csv, where))
 
 
-def _signed_scores(proxy: Proxy, codes: tuple[str, ...], settings: StatsSettings, scores_csv: str | Path | None,
-                   where: str) -> np.ndarray:
-    """sign · scores of one single-expression proxy on ``codes``: DSL from the statistics held in RAM
-    (NaN where it fails), a built-in from our scores CSV (``ours_on``)."""
-    contract = proxy.contract
-    if "expression" in contract:
-        graphs = [parse(contract["expression"])]
-        scores, _ = score_matrix(graphs, codes, memory_stats(settings, codes), keep_going=True)
-        return contract["sign"] * scores[0]
-    if "terms" in contract:
-        raise ValueError(f"{where}: its term {proxy.name!r} is itself a found proxy (terms do not nest)")
-    if scores_csv is None:
-        raise ValueError(f"{where}: {proxy.name!r} is a built-in, read from our scores: pass --baseline-scores CSV")
-    ours = ours_on(Pool(codes, tuple(0.0 for _ in codes)), scores_csv)
-    if f"ours:{proxy.name}" not in ours:
-        raise ValueError(f"{where}: {scores_csv} has no column {proxy.name!r}")
-    return ours[f"ours:{proxy.name}"]
+def _signed_scores(proxies: Sequence[Proxy], codes: tuple[str, ...], settings: StatsSettings,
+                   scores_csv: str | Path | None, where: str) -> dict[str, np.ndarray]:
+    """name → sign · scores on ``codes`` of single-expression proxies: the DSL ones in one pass over the
+    statistics held in RAM (NaN where one fails), built-ins from our scores CSV (``ours_on``)."""
+    dsl = [p for p in proxies if "expression" in p.contract]
+    out: dict[str, np.ndarray] = {}
+    if dsl:
+        scores, _ = score_matrix([parse(p.contract["expression"]) for p in dsl], codes, memory_stats(settings, codes),
+                                 keep_going=True)
+        out.update({p.name: p.contract["sign"] * row for p, row in zip(dsl, scores)})
+    for p in (p for p in proxies if "expression" not in p.contract):
+        if "terms" in p.contract:
+            raise ValueError(f"{where}: its term {p.name!r} is itself a found proxy (terms do not nest)")
+        if scores_csv is None:
+            raise ValueError(f"{where}: {p.name!r} is a built-in, read from our scores: pass --baseline-scores CSV")
+        ours = ours_on(Pool(codes, tuple(0.0 for _ in codes)), scores_csv)
+        if f"ours:{p.name}" not in ours:
+            raise ValueError(f"{where}: {scores_csv} has no column {p.name!r}")
+        out[p.name] = ours[f"ours:{p.name}"]
+    return out
 
 
 def choose_partner(winner: np.ndarray, partners: Mapping[str, np.ndarray], acc: np.ndarray,

@@ -265,10 +265,9 @@ def discover(o: DiscoverOptions, log: Callable[[str], None] = print) -> dict[str
                                    o.n_boot)
     train_all = rep.baseline_vectors(o.space, train_used, problem.settings, o.device, scores_csv(o))
     train_vectors, test_combined = train_all, test_vectors
-    if o.partner is not None:  # the combination takes the partner; a library partner is scored here
-        train_vectors = {o.partner: train_all.get(o.partner, problem.partner_scores)}
-        test_combined = {o.partner: test_vectors[o.partner] if o.partner in test_vectors else partner_vector(
-            o.space, o.partner, plan.test.codes, scores_csv(o), problem.settings)}
+    if o.partner is not None:  # the combination takes the fitness's partner, on train as on test
+        train_vectors = {o.partner: problem.partner_scores}
+        test_combined = {o.partner: partner_vector(o.space, o.partner, plan.test.codes, scores_csv(o), problem.settings)}
     combined, combined_test, alone_test = (_combined(o, problem, main, train_used, train_vectors, test_combined)
                                            if main.best is not None else (None, None, None))
     comparison = rep.comparison(o.space, rows, baselines, combined, forced=o.partner is not None)

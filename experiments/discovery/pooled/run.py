@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 from zeroseg.discovery import report as rep
-from zeroseg.discovery.found import dsl_vectors, found_setup, pool_tiers, pooled_texts, transfer_for, write_found
+from zeroseg.discovery.found import (dsl_vectors, found_setup, pool_tiers, pooled_texts, search_checkpoints,
+                                     transfer_for, write_found)
 from zeroseg.discovery.honest import honest_block
 from zeroseg.discovery.run import DiscoverOptions, problem_for, scores_csv
 from zeroseg.evolution import make_executor
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"[pooled] {exc}", file=sys.stderr)
         return 2
-    searches = sum((Path(r) / n).is_file() for r in args.runs for n in ("checkpoint.json", "checkpoint_random.json"))
+    searches = len(search_checkpoints(args.runs))
     print(f"[pooled] {args.space}: {len(texts)} distinct candidate expressions from {searches} searches",
           file=sys.stderr)
     vectors = []

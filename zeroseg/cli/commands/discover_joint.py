@@ -34,8 +34,6 @@ class DiscoverJoint:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        # heavy (torch): only when this command runs
-
         report = discover_joint(from_args(DiscoverOptions, args, only=_joint_fields()),
                                 log=lambda m: print(m, file=sys.stderr))
         print(summary(report))

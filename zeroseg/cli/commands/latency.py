@@ -52,8 +52,6 @@ class LatencyCommand:
 
     @staticmethod
     def run(args: argparse.Namespace) -> int:
-        # heavy (torch): only when this command runs
-
         if args.action == "build":
             data = build_models(args.space, args.out, args.device, args.input_size, args.num_classes,
                                 args.genotypes, args.networks, args.seed,
